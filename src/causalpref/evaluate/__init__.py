@@ -1,0 +1,5 @@
+"""Metrics and summaries of fitted reward models."""
+
+from causalpref.evaluate.metrics import mean_se, pairwise_accuracy
+
+__all__ = ["mean_se", "pairwise_accuracy"]

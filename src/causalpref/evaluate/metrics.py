@@ -1,0 +1,33 @@
+"""Pairwise metrics and seed summaries."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def pairwise_accuracy(margin: np.ndarray, labels: np.ndarray) -> float:
+    """Share of decided pairs (label != 0.5) where the sign of `margin` = r_a - r_b agrees.
+
+    Soft labels count by their side of 0.5; ties carry no direction and are left out. A margin of
+    exactly zero scores half, as a coin flip would. NaN when no pair is decided.
+    """
+    margin = np.asarray(margin, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    decided = labels != 0.5
+    if not decided.any():
+        return float("nan")
+    m, y = margin[decided], labels[decided] > 0.5
+    score = np.where(m == 0, 0.5, ((m > 0) == y).astype(np.float64))
+    return float(score.mean())
+
+
+def mean_se(values: Iterable[float]) -> tuple[float, float]:
+    """Mean and standard error (sample s.d. / sqrt(n)) over seeds; s.e. is NaN for one value."""
+    arr = np.asarray(list(values), dtype=np.float64)
+    if arr.size == 0:
+        return float("nan"), float("nan")
+    se = float(arr.std(ddof=1) / math.sqrt(arr.size)) if arr.size > 1 else float("nan")
+    return float(arr.mean()), se

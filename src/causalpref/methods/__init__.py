@@ -1,0 +1,16 @@
+"""Training methods (estimators) registered by name; importing this package registers them all."""
+
+from causalpref.methods import paper_models  # noqa: F401  (registers bt, base, multihead, adversarial)
+from causalpref.methods.base import RewardModel
+from causalpref.methods.persistence import load_model, save_model
+from causalpref.methods.registry import available_methods, get_method, make_method, register_method
+
+__all__ = [
+    "RewardModel",
+    "available_methods",
+    "get_method",
+    "load_model",
+    "make_method",
+    "register_method",
+    "save_model",
+]

@@ -1,0 +1,146 @@
+"""The pairwise training loop shared by every method built on a `RewardNet`.
+
+Both responses of a batch go through the net in one stacked forward pass; the loss is
+Bradley-Terry with ties and soft labels as targets of a weighted logistic loss on r_a - r_b.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from causalpref.evaluate.metrics import pairwise_accuracy
+from causalpref.models.reward_nets import RewardNet
+
+EVAL_BATCH = 8192
+
+
+@dataclass(frozen=True)
+class PairTensors:
+    """A pair set as tensors: `x` (n, 2, d) holds response a then b; `c` context indices."""
+
+    x: torch.Tensor
+    c: torch.Tensor
+    label: torch.Tensor
+    weight: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    @classmethod
+    def from_arrays(cls, xa, xb, c, label, weight) -> PairTensors:
+        x = torch.from_numpy(np.stack([xa, xb], axis=1).astype(np.float32, copy=False))
+        return cls(
+            x=x,
+            c=torch.tensor(np.asarray(c), dtype=torch.long),
+            label=torch.tensor(np.asarray(label), dtype=torch.float32),
+            weight=torch.tensor(np.asarray(weight), dtype=torch.float32),
+        )
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    epochs: int
+    lr: float
+    batch_size: int
+    weight_decay: float
+    patience: int | None
+    seed: int
+    verbose: bool
+
+
+def pair_margins(net: RewardNet, pairs: PairTensors) -> np.ndarray:
+    """r_a - r_b for every pair, in evaluation mode and without gradients."""
+    rewards = stacked_rewards(
+        net, pairs.x.reshape(-1, pairs.x.shape[-1]), pairs.c.repeat_interleave(2)
+    )
+    return (rewards[0::2] - rewards[1::2]).astype(np.float64)
+
+
+def stacked_rewards(net: RewardNet, x: torch.Tensor, c: torch.Tensor) -> np.ndarray:
+    """Rewards of responses `x` (n, d) under contexts `c`, in large no-grad batches."""
+    was_training = net.training
+    net.eval()
+    out = []
+    with torch.inference_mode():
+        for start in range(0, x.shape[0], EVAL_BATCH):
+            r, _ = net(x[start : start + EVAL_BATCH], c[start : start + EVAL_BATCH])
+            out.append(r)
+    net.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
+
+
+def batch_loss(net: RewardNet, pairs: PairTensors, idx: torch.Tensor) -> torch.Tensor:
+    """Weighted BT loss (plus the net's auxiliary loss) of the pairs at `idx`."""
+    x = pairs.x[idx]
+    b = x.shape[0]
+    c = pairs.c[idx]
+    reward, rep = net(x.reshape(2 * b, -1), c.repeat_interleave(2))
+    reward, rep = reward.view(b, 2), rep.view(b, 2, -1)
+    margin = reward[:, 0] - reward[:, 1]
+    w = pairs.weight[idx]
+    loss = (
+        F.binary_cross_entropy_with_logits(margin, pairs.label[idx], reduction="none") * w
+    ).sum()
+    loss = loss / w.sum().clamp_min(1e-12)
+    aux = net.auxiliary_loss(rep[:, 0], rep[:, 1], c, w)
+    return loss if aux is None else loss + aux
+
+
+def train_net(
+    net: RewardNet, train: PairTensors, validation: PairTensors | None, settings: TrainSettings
+) -> tuple[list[dict], int]:
+    """Adam over shuffled mini-batches; keeps the weights of the best validation accuracy.
+
+    Returns the per-epoch history and the best epoch (1-based; the last epoch without validation).
+    """
+    gen = torch.Generator().manual_seed(settings.seed)
+    opt = torch.optim.Adam(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    history: list[dict] = []
+    best_acc, best_epoch, best_state = -math.inf, 0, None
+    net.train()
+    for epoch in range(1, settings.epochs + 1):
+        start, total, seen = time.perf_counter(), 0.0, 0
+        order = torch.randperm(len(train), generator=gen)
+        for idx in order.split(settings.batch_size):
+            loss = batch_loss(net, train, idx)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+            seen += len(idx)
+        row = {"epoch": epoch, "train_loss": total / max(seen, 1)}
+        if validation is not None and len(validation):
+            row["validation_accuracy"] = pairwise_accuracy(
+                pair_margins(net, validation), validation.label.numpy()
+            )
+        row["seconds"] = time.perf_counter() - start
+        history.append(row)
+        if settings.verbose:
+            print(_format_epoch(row, settings.epochs), file=sys.stderr)
+        acc = row.get("validation_accuracy", math.nan)
+        if math.isnan(acc):  # no validation, or no decided validation pair: keep the latest
+            acc = float(epoch)
+        if acc > best_acc:
+            best_acc, best_epoch = acc, epoch
+            best_state = copy.deepcopy(net.state_dict())
+        elif settings.patience is not None and epoch - best_epoch >= settings.patience:
+            break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    net.eval()
+    return history, best_epoch
+
+
+def _format_epoch(row: dict, epochs: int) -> str:
+    text = f"epoch {row['epoch']}/{epochs}  loss {row['train_loss']:.4f}"
+    if "validation_accuracy" in row:
+        text += f"  val acc {row['validation_accuracy']:.4f}"
+    return text + f"  ({row['seconds']:.1f}s)"

@@ -1,0 +1,151 @@
+"""Contract tests: every registered method honours the estimator contract."""
+
+import numpy as np
+import pytest
+
+from causalpref import simulate
+from causalpref.data import PreferenceData
+from causalpref.errors import ConfigError, NotFittedError, PersistenceError, UnknownNameError
+from causalpref.methods import available_methods, get_method, load_model, make_method
+
+FAST = {"hidden_dim": 16, "epochs": 2, "lr": 1e-3, "batch_size": 64}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return simulate.make(
+        "user_confounding", seed=0, n_train=300, n_validation=100, n_test=100, dim=16
+    )
+
+
+def fitted(name, data, **settings):
+    return make_method(name, **{**FAST, **settings}).fit(data.train, validation=data.validation)
+
+
+def test_registry_holds_the_paper_models():
+    assert {"bt", "base", "multihead", "adversarial"} <= set(available_methods())
+    with pytest.raises(UnknownNameError, match="available methods: .*multihead"):
+        get_method("no_such_method")
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_fit_returns_self_and_scores_have_one_value_per_pair(name, scenario):
+    model = make_method(name, **FAST)
+    assert model.fit(scenario.train, validation=scenario.validation) is model
+    test = scenario.test
+    assert model.margins(test).shape == (len(test),)
+    assert model.predict_proba(test).shape == (len(test),)
+    assert model.rewards(test, "b").shape == (len(test),)
+    assert 0.0 <= model.score(test) <= 1.0
+    assert len(model.history_) == FAST["epochs"] and 1 <= model.best_epoch_ <= FAST["epochs"]
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_swapping_responses_flips_the_probability(name, scenario):
+    model = fitted(name, scenario)
+    test = scenario.test
+    np.testing.assert_allclose(
+        model.predict_proba(test.swap()), 1 - model.predict_proba(test), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        model.margins(test), model.rewards(test, "a") - model.rewards(test, "b"), atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_same_seed_same_model_other_seed_other_model(name, scenario):
+    a, b, c = (fitted(name, scenario, seed=s).margins(scenario.test) for s in (7, 7, 8))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_save_load_round_trip_gives_identical_outputs(name, scenario, tmp_path):
+    model = fitted(name, scenario)
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert type(loaded) is type(model) and loaded.get_params() == model.get_params()
+    np.testing.assert_array_equal(loaded.margins(scenario.test), model.margins(scenario.test))
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
+        "config.json",
+        "model.safetensors",
+    ]
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_ties_soft_labels_and_weights_are_accepted(name, scenario):
+    train = scenario.train
+    n = len(train)
+    labels = train.labels.copy()
+    labels[::5] = 0.5
+    labels[1::5] = 0.8
+    weights = np.linspace(0.0, 2.0, n)
+    data = train.with_columns({"label": labels, "weight": weights})
+    model = make_method(name, **FAST).fit(data, validation=scenario.validation)
+    assert np.isfinite(model.history_[-1]["train_loss"])
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_missing_required_column_is_a_clear_error(name, scenario):
+    cls = get_method(name)
+    drop = "context" if cls.uses_context else "vector.b"
+    with pytest.raises(ConfigError, match=f"lacks column.*{drop}.*'{name}'"):
+        make_method(name, **FAST).fit(scenario.train.drop(drop))
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_bad_settings_are_all_reported_before_training(name, scenario):
+    with pytest.raises(ConfigError) as err:
+        make_method(name, epochs=0, lr=-1.0, batch_size=0).fit(scenario.train)
+    message = str(err.value)
+    assert "epochs=0" in message and "lr=-1.0" in message and "batch_size=0" in message
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_unfitted_model_says_how_to_fit(name, scenario):
+    with pytest.raises(NotFittedError, match="call fit"):
+        make_method(name).margins(scenario.test)
+
+
+def test_wrong_vector_dimension_and_unseen_context_are_clear_errors(scenario):
+    model = fitted("multihead", scenario)
+    other = simulate.make("user_confounding", seed=1, n_train=50, n_validation=10, n_test=10, dim=8)
+    with pytest.raises(ConfigError, match="dimension 8 .* fitted on 16"):
+        model.margins(other.test)
+    odd = scenario.test.with_columns({"context": np.full(len(scenario.test), "curious", object)})
+    with pytest.raises(ConfigError, match="'curious'.* not seen in training"):
+        model.margins(odd)
+
+
+def test_loading_a_folder_that_is_not_a_model_fails_clearly(tmp_path):
+    with pytest.raises(PersistenceError, match="not a saved causalpref model"):
+        load_model(tmp_path)
+
+
+def test_weight_zero_rows_do_not_change_the_loss():
+    import torch
+
+    from causalpref.methods.training import PairTensors, batch_loss
+    from causalpref.models import SingleRewardNet
+
+    torch.manual_seed(0)
+    net = SingleRewardNet(4, hidden_dim=8, latent_dim=4)
+    xa, xb = np.random.default_rng(0).normal(size=(2, 6, 4))
+    full = PairTensors.from_arrays(xa, xb, np.zeros(6), np.ones(6), [1, 1, 1, 0, 0, 0])
+    half = PairTensors.from_arrays(xa[:3], xb[:3], np.zeros(3), np.ones(3), np.ones(3))
+    assert torch.isclose(
+        batch_loss(net, full, torch.arange(6)), batch_loss(net, half, torch.arange(3))
+    )
+
+
+def test_from_columns_data_without_context_fits_bt():
+    rng = np.random.default_rng(0)
+    data = PreferenceData.from_columns(
+        {
+            "vector.a": rng.normal(size=(64, 4)),
+            "vector.b": rng.normal(size=(64, 4)),
+            "label": rng.integers(0, 2, 64).astype(float),
+        }
+    )
+    model = make_method("bt", **FAST).fit(data)
+    assert model.validation_fraction == 0.1 and "validation_accuracy" in model.history_[0]
