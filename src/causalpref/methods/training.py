@@ -102,7 +102,9 @@ def train_net(
     Returns the per-epoch history and the best epoch (1-based; the last epoch without validation).
     """
     gen = torch.Generator().manual_seed(settings.seed)
-    opt = torch.optim.Adam(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    opt = torch.optim.Adam(
+        net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay, fused=True
+    )
     history: list[dict] = []
     best_acc, best_epoch, best_state = -math.inf, 0, None
     net.train()

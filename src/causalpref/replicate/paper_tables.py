@@ -31,12 +31,12 @@ class DemoConfig:
     """Sizes and settings of the demo; `quick()` is the two-minute version."""
 
     table1_seeds: int = 5
-    table2_seeds: int = 5
+    table2_seeds: int = 10
     table1_n_train: int = 5000
-    table1_n_validation: int = 2000
+    table1_n_validation: int = 1000
     table1_n_test: int = 5000
-    table2_n_train: int = 8000
-    table2_n_validation: int = 2000
+    table2_n_train: int = 4000
+    table2_n_validation: int = 1000
     table2_n_test: int = 4000
     hidden_dim: int = 256
     epochs: int = 10
@@ -54,8 +54,8 @@ class DemoConfig:
             table2_seeds=3,
             table1_n_train=3000,
             table1_n_test=3000,
-            table2_n_train=4000,
-            table2_n_validation=1000,
+            table2_n_train=2000,
+            table2_n_validation=500,
             table2_n_test=2000,
             epochs=8,
         )
@@ -176,16 +176,15 @@ def _one_thread() -> None:
 
 def _progress_line(done: int, total: int, task: Task, rows: list[dict], start: float) -> str:
     what = f"{task.table} rho={task.rho:.1f}" + (f" {task.features}" if task.features else "")
-    scores = []
-    for row in rows:
-        accs = [
-            f"{row[k]:.3f}"
-            for k in row
-            if k.endswith("_accuracy") and not k.startswith(("oracle", "train", "id_optimal"))
-        ]
-        scores.append(f"{row['model']} {'/'.join(accs)}")
+    keys = [
+        k
+        for k in rows[0]
+        if k.endswith("_accuracy") and k.count("_") == 1 and k != "train_accuracy"
+    ]
+    scores = ", ".join(f"{r['model']} " + "/".join(f"{r[k]:.3f}" for k in keys) for r in rows)
+    splits = "/".join(k.removesuffix("_accuracy") for k in keys)
     elapsed = time.perf_counter() - start
-    return f"[{done:3d}/{total}] {what} seed {task.seed}: {', '.join(scores)}  ({elapsed:.0f}s)"
+    return f"[{done:3d}/{total}] {what} seed {task.seed}: {scores} ({splits})  ({elapsed:.0f}s)"
 
 
 def config_dict(config: DemoConfig) -> dict:

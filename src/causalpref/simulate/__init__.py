@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,7 @@ def make(name: str, *, seed: int = 0, **knobs: Any) -> ScenarioData:
             f"scenario '{name}' has no knob(s) {unknown}; valid knobs: "
             + ", ".join(f"{k} (default {v!r})" for k, v in valid.items())
         )
-    return fn(seed=seed, **knobs)
+    return dataclasses.replace(fn(seed=seed, **knobs), knobs={**valid, **knobs})
 
 
 def _get(name: str) -> Callable[..., ScenarioData]:

@@ -22,11 +22,11 @@ class ScenarioData:
 
     name: str
     seed: int
-    knobs: dict[str, Any]
     train: PreferenceData
     validation: PreferenceData
     test_splits: dict[str, PreferenceData]
     truth: dict[str, Any] = field(default_factory=dict)
+    knobs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def test(self) -> PreferenceData:

@@ -7,7 +7,7 @@ Causal graph (one pair; both responses answer the same prompt)::
         v
     r_C(z) = W[C] . z  -->  label L ~ Bernoulli(sigma(beta (r_C(z_a) - r_C(z_b))))
         ^
-    z (response factors: helpfulness, harmlessness) --> response part of each embedding
+    z (response factors: helpfulness, harmlessness) --> z + encoder noise --> response part of e
 
 The reward depends on the objective C and the response factors z only; the prompt type T has no
 effect on it. But T and C coincide with probability rho in training, so T can stand in for C: a
@@ -42,6 +42,7 @@ def simulate(
     objective_overlap: float = 0.2,
     type_signal: float = 2.0,
     beta: float = 2.0,
+    obs_noise: float = 1.0,
     n_train: int = 30000,
     n_validation: int = 6000,
     n_test: int = 5000,
@@ -52,7 +53,8 @@ def simulate(
 
     `objective_overlap` is the weight each objective puts on the other objective's factor (0: the
     objectives read disjoint factors); `type_signal` scales how strongly the prompt type shows in
-    the embedding; `n_test` is the size of each test split.
+    the embedding; `obs_noise` is the s.d. of the noise with which the embedding reads each
+    factor; `n_test` is the size of each test split.
     """
     if features not in FEATURES:
         raise ConfigError(f"features={features!r}: expected one of {FEATURES}")
@@ -65,7 +67,8 @@ def simulate(
     lift_response = [RandomLift(2 + N_NUISANCE, dim, rng) for _ in range(n_lifts)]
 
     def embed(z: np.ndarray, t: np.ndarray, prompt_part: np.ndarray) -> np.ndarray:
-        h = np.hstack([z, rng.normal(size=(len(z), N_NUISANCE))])
+        seen = z + obs_noise * rng.normal(size=z.shape)
+        h = np.hstack([seen, rng.normal(size=(len(z), N_NUISANCE))])
         if n_lifts == 1:
             return prompt_part + lift_response[0](h)
         out = np.where((t == 0)[:, None], lift_response[0](h), lift_response[1](h))
@@ -109,17 +112,6 @@ def simulate(
     return ScenarioData(
         name="user_confounding",
         seed=seed,
-        knobs={
-            "rho": rho,
-            "features": features,
-            "objective_overlap": objective_overlap,
-            "type_signal": type_signal,
-            "beta": beta,
-            "n_train": n_train,
-            "n_validation": n_validation,
-            "n_test": n_test,
-            "dim": dim,
-        },
         train=train,
         validation=validation,
         test_splits={"consistent": consistent, "inconsistent": inconsistent},
