@@ -82,7 +82,7 @@ def straightforward(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[floa
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(t)
+            total += loss.item() * len(t)
         curve.append(total / len(y))
     return time.perf_counter() - start, curve
 
@@ -101,7 +101,7 @@ def two_pass(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[float]]:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
         curve.append(total / len(y))
     return time.perf_counter() - start, curve
 

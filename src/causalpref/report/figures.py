@@ -122,7 +122,16 @@ def plot_table2(plt, rows: Sequence[dict], path: Path) -> Path:
         ax.set_xlabel("rho = P(prompt type = labeller objective) in training")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("pairwise accuracy (%)")
-    axes[0][-1].legend(fontsize=7, loc="lower left", ncol=2)
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.1),
+    )
     fig.suptitle("user_confounding: solid = inconsistent rows (t != c), dashed = consistent")
     _save(fig, path)
     plt.close(fig)
