@@ -113,7 +113,7 @@ def fit(
     if cls.uses_context:
         settings["context"] = context
     model = cls(**settings)
-    model._validate_params()
+    model.validate_params()
     table = read_preferences(data)
     train, validation = _train_validation(table)
     typer.echo(

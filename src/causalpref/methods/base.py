@@ -112,7 +112,9 @@ class RewardModel(abc.ABC):
             problems.append(f"seed={self.seed!r}: expected an integer")
         return problems
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
+        """Raise one ConfigError listing every invalid setting (called by fit, and by the CLI
+        before any data is read)."""
         problems = self._check_params()
         if problems:
             raise ConfigError(
@@ -132,7 +134,7 @@ class RewardModel(abc.ABC):
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data: PreferenceData, validation: PreferenceData | None = None) -> RewardModel:
         """Train on `data`, early-stopping on `validation` accuracy (or a held-out share)."""
-        self._validate_params()
+        self.validate_params()
         self._check_columns(data, "training data")
         if validation is None and self.validation_fraction > 0 and len(data) >= 20:
             data, validation = _holdout(data, self.validation_fraction, self.seed)
