@@ -9,7 +9,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[plot]'
+	$(BIN)/pip install -q -e '.[plot,text]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python

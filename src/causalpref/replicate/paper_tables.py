@@ -8,10 +8,6 @@ regimes (shared / type-specific).
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from causalpref import simulate
 from causalpref.evaluate.metrics import pairwise_accuracy
 from causalpref.methods import make_method
+from causalpref.replicate.runner import run_tasks
 
 TABLE1_RHOS = (0.0, 0.3, 0.6, 0.9)
 TABLE2_RHOS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -147,44 +144,30 @@ def run_task(task: Task, config: DemoConfig) -> list[dict]:
 
 def run_demo(config: DemoConfig, progress: Callable[[str], None] | None = None) -> list[dict]:
     """Run every task (in `config.jobs` processes) and return all result rows in plan order."""
-    tasks = plan(config)
-    say = progress or (lambda msg: print(msg, file=sys.stderr))
-    results: dict[int, list[dict]] = {}
-    start = time.perf_counter()
-    if config.jobs <= 1:
-        for i, task in enumerate(tasks):
-            results[i] = run_task(task, config)
-            say(_progress_line(len(results), len(tasks), task, results[i], start))
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(config.jobs, mp_context=ctx, initializer=_one_thread) as pool:
-            futures = {pool.submit(run_task, t, config): i for i, t in enumerate(tasks)}
-            for fut in cf.as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                say(_progress_line(len(results), len(tasks), tasks[i], results[i], start))
-    return [row for i in range(len(tasks)) for row in results[i]]
+    return run_tasks(
+        run_task,
+        plan(config),
+        jobs=config.jobs,
+        describe=_progress_line,
+        progress=progress,
+        extra_args=(config,),
+    )
 
 
-def _one_thread() -> None:
-    """Worker set-up: one BLAS thread per process, so `jobs` processes share the cores evenly."""
-    os.environ["OMP_NUM_THREADS"] = "1"
-    import torch
-
-    torch.set_num_threads(1)
-
-
-def _progress_line(done: int, total: int, task: Task, rows: list[dict], start: float) -> str:
+def _progress_line(task: Task, rows: list[dict]) -> str:
     what = f"{task.table} rho={task.rho:.1f}" + (f" {task.features}" if task.features else "")
+    return f"{what} seed {task.seed}: {accuracy_summary(rows)}"
+
+
+def accuracy_summary(rows: list[dict]) -> str:
+    """'base 0.690/0.600, multihead ... (consistent/inconsistent)' for a progress line."""
     keys = [
         k
         for k in rows[0]
         if k.endswith("_accuracy") and k.count("_") == 1 and k != "train_accuracy"
     ]
     scores = ", ".join(f"{r['model']} " + "/".join(f"{r[k]:.3f}" for k in keys) for r in rows)
-    splits = "/".join(k.removesuffix("_accuracy") for k in keys)
-    elapsed = time.perf_counter() - start
-    return f"[{done:3d}/{total}] {what} seed {task.seed}: {scores} ({splits})  ({elapsed:.0f}s)"
+    return f"{scores} ({'/'.join(k.removesuffix('_accuracy') for k in keys)})"
 
 
 def config_dict(config: DemoConfig) -> dict:

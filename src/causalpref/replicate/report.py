@@ -11,7 +11,13 @@ import numpy as np
 from causalpref._atomic import write_text
 from causalpref.evaluate.metrics import mean_se
 from causalpref.replicate.paper_tables import DemoConfig, config_dict
-from causalpref.report.paper_tables import paper_table2_markdown, table1, table2, write_figures
+from causalpref.report.paper_tables import (
+    paper_table2_markdown,
+    table1,
+    table2,
+    write_confounding_figure,
+    write_figures,
+)
 
 
 def paired_difference(
@@ -45,48 +51,53 @@ def findings(rows: Sequence[dict]) -> list[str]:
         )
     for regime in ("shared", "type_specific"):
         t2 = [r for r in rows if r["table"] == "table2" and r.get("features") == regime]
-        if not t2:
+        if t2:
+            out += confounding_findings(t2, f"Table 2 ({regime})")
+    return out
+
+
+def confounding_findings(rows: Sequence[dict], label: str) -> list[str]:
+    """Base's inconsistent-row trend, the paired gains over Base at rho 0.8 and 0.9, and rho = 1."""
+    rhos = sorted({r["rho"] for r in rows})
+    base = {
+        rho: mean_se(
+            r["inconsistent_accuracy"] for r in rows if r["rho"] == rho and r["model"] == "base"
+        )[0]
+        for rho in rhos
+    }
+    out = [
+        f"{label}: Base inconsistent accuracy "
+        + " -> ".join(f"{base[rho] * 100:.1f}" for rho in rhos)
+        + f" for rho = {rhos}."
+    ]
+    for rho in (0.8, 0.9):
+        if rho not in rhos:
             continue
-        rhos = sorted({r["rho"] for r in t2})
-        base = {
-            rho: mean_se(
-                r["inconsistent_accuracy"] for r in t2 if r["rho"] == rho and r["model"] == "base"
-            )[0]
-            for rho in rhos
+        for model in ("multihead", "adversarial"):
+            d, se = paired_difference(rows, "inconsistent_accuracy", model, "base", rho=rho)
+            verdict = "beats" if d > 2 * se else "does NOT beat"
+            out.append(
+                f"  rho={rho}: {model} {verdict} Base on inconsistent rows by > 2 s.e. "
+                f"({d * 100:+.1f} +- {se * 100:.1f} points, paired over seeds)"
+            )
+        d, se = paired_difference(
+            rows, "inconsistent_accuracy", "adversarial", "multihead", rho=rho
+        )
+        out.append(
+            f"  rho={rho}: adversarial - multihead on inconsistent rows: "
+            f"{d * 100:+.1f} +- {se * 100:.1f} points (reported as measured)"
+        )
+    if 1.0 in rhos:
+        at1 = {
+            m: mean_se(
+                r["inconsistent_accuracy"] for r in rows if r["rho"] == 1.0 and r["model"] == m
+            )
+            for m in dict.fromkeys(r["model"] for r in rows)
         }
         out.append(
-            f"Table 2 ({regime}): Base inconsistent accuracy "
-            + " -> ".join(f"{base[rho] * 100:.1f}" for rho in rhos)
-            + f" for rho = {rhos}."
+            "  rho=1.0 (no overlap) inconsistent accuracy: "
+            + ", ".join(f"{m} {v[0] * 100:.1f} +- {v[1] * 100:.1f}" for m, v in at1.items())
         )
-        for rho in (0.8, 0.9):
-            if rho not in rhos:
-                continue
-            for model in ("multihead", "adversarial"):
-                d, se = paired_difference(t2, "inconsistent_accuracy", model, "base", rho=rho)
-                verdict = "beats" if d > 2 * se else "does NOT beat"
-                out.append(
-                    f"  rho={rho}: {model} {verdict} Base on inconsistent rows by > 2 s.e. "
-                    f"({d * 100:+.1f} +- {se * 100:.1f} points, paired over seeds)"
-                )
-            d, se = paired_difference(
-                t2, "inconsistent_accuracy", "adversarial", "multihead", rho=rho
-            )
-            out.append(
-                f"  rho={rho}: adversarial - multihead on inconsistent rows: "
-                f"{d * 100:+.1f} +- {se * 100:.1f} points (reported as measured)"
-            )
-        if 1.0 in rhos:
-            at1 = {
-                m: mean_se(
-                    r["inconsistent_accuracy"] for r in t2 if r["rho"] == 1.0 and r["model"] == m
-                )
-                for m in dict.fromkeys(r["model"] for r in t2)
-            }
-            out.append(
-                "  rho=1.0 (no overlap) inconsistent accuracy: "
-                + ", ".join(f"{m} {v[0] * 100:.1f} +- {v[1] * 100:.1f}" for m, v in at1.items())
-            )
     return out
 
 
@@ -174,3 +185,61 @@ def _jsonable(rows: list[dict]) -> list[dict]:
     return [
         {k: (float(v) if isinstance(v, np.floating) else v) for k, v in r.items()} for r in rows
     ]
+
+
+def write_hh_outputs(rows: list[dict], config_dict: dict, out: Path, source: str) -> str:
+    """results.json, report.md and hh_confounding.png of the HH case study; returns the text."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    encoder = config_dict["encoder"]
+    write_text(out / "results.json", json.dumps(_jsonable(rows), indent=1))
+    figures = write_confounding_figure(
+        rows,
+        out / "hh_confounding.png",
+        table="hh_confounding",
+        title="relabelled HH-RLHF",
+        panel=f"{{regime}} embeddings, {config_dict['n_train']} train",
+    )
+    table = table2(rows, encoder, table="hh_confounding")
+    found = confounding_findings(rows, f"HH-RLHF ({encoder})")
+    lines = [
+        "# The paper's confounding case study on relabelled HH-RLHF",
+        "",
+        f"Produced by `causalpref replicate hh-confounding --data {source}`. Accuracy in %, mean "
+        "+- s.e. over seeds; every number is computed from `results.json` in this folder.",
+        "",
+        "## Findings",
+        "",
+        *[f"- {f}" if not f.startswith("  ") else f"  - {f.strip()}" for f in found],
+        "",
+        f"## Our table ({encoder} embeddings)",
+        "",
+        table2(rows, encoder, True, "hh_confounding"),
+        "",
+        *(["![HH confounding](hh_confounding.png)", ""] if figures else []),
+        "## The paper's Table 2 (30,000 training pairs, Llama-3-8B embeddings)",
+        "",
+        paper_table2_markdown(),
+        "",
+        "## Configuration",
+        "",
+        "```json",
+        json.dumps(config_dict, indent=1),
+        "```",
+        "",
+    ]
+    write_text(out / "report.md", "\n".join(lines))
+    text = "\n".join(
+        [
+            f"HH-RLHF confounding ({encoder}): inconsistent | consistent accuracy %",
+            table,
+            "",
+            "Findings:",
+            *found,
+        ]
+    )
+    return (
+        text
+        + f"\n\nwrote {out / 'results.json'}, {out / 'report.md'}"
+        + "".join(f", {p}" for p in figures)
+    )

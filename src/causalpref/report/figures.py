@@ -79,9 +79,17 @@ def plot_table1(plt, rows: Sequence[dict], path: Path) -> Path:
     return path
 
 
-def plot_table2(plt, rows: Sequence[dict], path: Path) -> Path:
+def plot_table2(
+    plt,
+    rows: Sequence[dict],
+    path: Path,
+    *,
+    table: str = "table2",
+    title: str = "user_confounding",
+    panel: str = "Table 2, {regime} features",
+) -> Path:
     """Inconsistent (solid) and consistent (dashed) accuracy per model, one panel per regime."""
-    sel = [r for r in rows if r["table"] == "table2"]
+    sel = [r for r in rows if r["table"] == table]
     regimes = list(dict.fromkeys(r["features"] for r in sel))
     fig, axes = plt.subplots(
         1, len(regimes), figsize=(5.6 * len(regimes), 4.4), sharey=True, squeeze=False
@@ -118,7 +126,7 @@ def plot_table2(plt, rows: Sequence[dict], path: Path) -> Path:
             label="oracle",
         )
         ax.axhline(50, color="black", linewidth=0.6)
-        ax.set_title(f"Table 2, {regime.replace('_', '-')} features")
+        ax.set_title(panel.format(regime=regime.replace("_", "-")))
         ax.set_xlabel("rho = P(prompt type = labeller objective) in training")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("pairwise accuracy (%)")
@@ -132,7 +140,7 @@ def plot_table2(plt, rows: Sequence[dict], path: Path) -> Path:
         frameon=False,
         bbox_to_anchor=(0.5, -0.1),
     )
-    fig.suptitle("user_confounding: solid = inconsistent rows (t != c), dashed = consistent")
+    fig.suptitle(f"{title}: solid = inconsistent rows (t != c), dashed = consistent")
     _save(fig, path)
     plt.close(fig)
     return path

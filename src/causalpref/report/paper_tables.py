@@ -63,9 +63,11 @@ def table1(rows: Sequence[dict], markdown: bool = False) -> str:
     return render_table(header, body, markdown)
 
 
-def table2(rows: Sequence[dict], features: str, markdown: bool = False) -> str:
+def table2(
+    rows: Sequence[dict], features: str, markdown: bool = False, table: str = "table2"
+) -> str:
     """Table 2 for one feature regime: inconsistent | consistent accuracy (%) per model and rho."""
-    sel = [r for r in rows if r["table"] == "table2" and r.get("features") == features]
+    sel = [r for r in rows if r["table"] == table and r.get("features") == features]
     cells = summarize(sel, ["rho", "model"], TABLE2_METRICS)
     models = list(dict.fromkeys(c["model"] for c in cells))
     rhos = list(dict.fromkeys(c["rho"] for c in cells))
@@ -110,14 +112,21 @@ def paper_table2_markdown() -> str:
     return render_table(header, body, markdown=True)
 
 
-def write_figures(rows: Sequence[dict], out: Path) -> list[Path]:
-    """table1.png and table2.png (accuracy against rho, bars = 1 s.e.); [] without matplotlib."""
+def _pyplot():
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        return None
+    return plt
+
+
+def write_figures(rows: Sequence[dict], out: Path) -> list[Path]:
+    """table1.png and table2.png (accuracy against rho, bars = 1 s.e.); [] without matplotlib."""
+    plt = _pyplot()
+    if plt is None:
         return []
     from causalpref.report.figures import plot_table1, plot_table2
 
@@ -127,3 +136,15 @@ def write_figures(rows: Sequence[dict], out: Path) -> list[Path]:
     if any(r["table"] == "table2" for r in rows):
         paths.append(plot_table2(plt, rows, out / "table2.png"))
     return paths
+
+
+def write_confounding_figure(
+    rows: Sequence[dict], path: Path, *, table: str, title: str, panel: str
+) -> list[Path]:
+    """One Table-2-style figure for the rows of `table`; [] without matplotlib."""
+    plt = _pyplot()
+    if plt is None:
+        return []
+    from causalpref.report.figures import plot_table2
+
+    return [plot_table2(plt, rows, path, table=table, title=title, panel=panel)]

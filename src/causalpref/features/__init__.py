@@ -1,0 +1,1 @@
+"""Features of responses: text encoders, the embedding cache, and interpretable attributes."""

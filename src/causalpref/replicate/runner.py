@@ -1,0 +1,54 @@
+"""Run independent experiment tasks, in worker processes when asked, with a progress line each."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+def run_tasks(
+    fn: Callable[..., list[dict]],
+    tasks: Sequence[Any],
+    *,
+    jobs: int = 1,
+    describe: Callable[[Any, list[dict]], str] = lambda task, rows: str(task),
+    progress: Callable[[str], None] | None = None,
+    extra_args: tuple = (),
+) -> list[dict]:
+    """`fn(task, *extra_args)` for every task; result rows come back in task order.
+
+    With jobs > 1, tasks run in `jobs` spawned processes with one BLAS thread each, so the
+    processes share the cores instead of fighting over them.
+    """
+    say = progress or (lambda msg: print(msg, file=sys.stderr))
+    results: dict[int, list[dict]] = {}
+    start = time.perf_counter()
+
+    def report(i: int) -> None:
+        line = describe(tasks[i], results[i])
+        say(f"[{len(results):3d}/{len(tasks)}] {line}  ({time.perf_counter() - start:.0f}s)")
+
+    if jobs <= 1:
+        for i, task in enumerate(tasks):
+            results[i] = fn(task, *extra_args)
+            report(i)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_one_thread) as pool:
+            futures = {pool.submit(fn, t, *extra_args): i for i, t in enumerate(tasks)}
+            for fut in cf.as_completed(futures):
+                results[futures[fut]] = fut.result()
+                report(futures[fut])
+    return [row for i in range(len(tasks)) for row in results[i]]
+
+
+def _one_thread() -> None:
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
