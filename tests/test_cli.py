@@ -1,6 +1,7 @@
 """End-to-end tests of the `causalpref` command line (typer's runner, no subprocess)."""
 
 import json
+import math
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +15,10 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.mark.parametrize("command", ["demo", "simulate", "fit", "evaluate", "methods", "scenarios"])
+@pytest.mark.parametrize(
+    "command",
+    ["demo", "simulate", "fit", "evaluate", "score", "attributes", "methods", "scenarios"],
+)
 def test_every_command_has_help(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output
@@ -105,3 +109,112 @@ def test_listings_name_every_method_and_scenario():
     assert all(m in invoke("methods").output for m in ("bt", "base", "multihead", "adversarial"))
     out = invoke("scenarios").output
     assert "latent_overlap" in out and "user_confounding" in out and "rho=" in out
+
+
+def write_trl(path, n=60):
+    good = ["A careful, correct and complete answer with details.", "Here is a clear explanation."]
+    bad = ["no", "idk!!!"]
+    with path.open("w") as fh:
+        for i in range(n):
+            fh.write(
+                json.dumps(
+                    {
+                        "prompt": f"Question {i}?",
+                        "chosen": good[i % 2],
+                        "rejected": bad[i % 2],
+                        "topic": "ab"[i % 2],
+                    }
+                )
+                + "\n"
+            )
+
+
+def test_text_fit_evaluate_score_with_an_encoder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAUSALPREF_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "pairs.jsonl"
+    write_trl(data)
+    model = tmp_path / "m"
+    result = invoke(
+        "fit",
+        data,
+        "--encoder",
+        "hashing",
+        "--method",
+        "bt",
+        "--out",
+        model,
+        "--epochs",
+        3,
+        "--hidden-dim",
+        16,
+        "--lr",
+        0.01,
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    saved = json.loads((model / "config.json").read_text())["encoder"]
+    assert saved["spec"] == "hashing" and saved["fingerprint"]["dim"] == 1024
+
+    metrics = tmp_path / "metrics.json"
+    result = invoke("evaluate", model, data, "--split-by", "topic", "--json", metrics)
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(metrics.read_text())["splits"]) == {"a", "b"}
+
+    rewards = tmp_path / "rewards.jsonl"
+    result = invoke("score", model, data, "--out", rewards)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in rewards.read_text().splitlines()]
+    assert len(lines) == 60 and {"pair_id", "reward_a", "reward_b", "prob_a"} == set(lines[0])
+    assert all(
+        abs(r["prob_a"] - 1 / (1 + math.exp(r["reward_b"] - r["reward_a"]))) < 1e-9 for r in lines
+    )
+
+
+def test_a_model_refuses_data_encoded_differently(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAUSALPREF_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "pairs.jsonl"
+    write_trl(data, n=30)
+    model = tmp_path / "m"
+    assert (
+        invoke(
+            "fit",
+            data,
+            "--encoder",
+            "hashing",
+            "--method",
+            "bt",
+            "--out",
+            model,
+            "--epochs",
+            1,
+            "--hidden-dim",
+            8,
+            "--quiet",
+        ).exit_code
+        == 0
+    )
+    config = json.loads((model / "config.json").read_text())
+    config["encoder"]["fingerprint"]["dim"] = 512
+    (model / "config.json").write_text(json.dumps(config))
+    result = invoke("evaluate", model, data)
+    assert result.exit_code != 0 and "differs from the one the model was fitted with" in str(
+        result.exception
+    )
+
+
+def test_attributes_reports_shares_per_attribute(tmp_path):
+    data = tmp_path / "pairs.jsonl"
+    write_trl(data, n=10)
+    out = tmp_path / "shares.json"
+    result = invoke(
+        "attributes", data, "--name", "length_chars", "--name", "exclamations", "--json", out
+    )
+    assert result.exit_code == 0, result.output
+    shares = json.loads(out.read_text())
+    assert shares["length_chars"]["higher"] == 1.0 and shares["exclamations"]["lower"] == 0.5
+
+
+def test_replicate_lists_hh_confounding():
+    result = invoke("replicate", "--help")
+    assert result.exit_code == 0 and "hh-confounding" in result.output
+    assert invoke("replicate", "hh-confounding", "--help").exit_code == 0

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from causalpref.errors import CausalPrefError, ConfigError
@@ -78,14 +79,22 @@ def simulate_cmd(
     typer.echo(f"wrote {len(rows)} pairs of scenario '{name}' (seed {seed}) to {out}: {sizes}")
 
 
+ENCODER_HELP = "Text encoder: hashing, minilm, wordllama, hf:<path>, or precomputed (vectors)."
+FORMAT_HELP = "Input format: auto, canonical, trl, hh, chat, arena or relabeled_hh."
+CACHE_HELP = "Embedding cache folder (default: $CAUSALPREF_CACHE or ~/.cache/causalpref)."
+
+
 @app.command()
 def fit(
-    data: Annotated[Path, typer.Argument(help="Preference data with vector.a / vector.b columns.")],
+    data: Annotated[Path, typer.Argument(help="Preference data (text or vector.a / vector.b).")],
     method: Annotated[str, typer.Option(help="Method name (see `causalpref methods`).")],
     out: Annotated[Path, typer.Option(help="Folder to save the fitted model to.")],
-    context: Annotated[
-        str, typer.Option(help="Context column for context-aware methods.")
-    ] = "context",
+    encoder: Annotated[str, typer.Option(help=ENCODER_HELP)] = "precomputed",
+    context: Annotated[str, typer.Option(help="Context column for context-aware methods.")] = (
+        "context"
+    ),
+    data_format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = 10,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-4,
     hidden_dim: Annotated[int, typer.Option(help="Width of hidden layers.")] = 512,
@@ -93,12 +102,12 @@ def fit(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="Per-epoch progress.")] = True,
 ) -> None:
-    """Fit a reward model and save it (safetensors + JSON).
+    """Fit a reward model and save it (safetensors + JSON, with the encoder's fingerprint).
 
-    Rows whose `split` is `train` are fitted and `validation` rows drive early stopping; without a
-    split column, all rows are fitted and 10% are held out for early stopping.
+    Text is encoded with --encoder (prompt and response together, cached on disk). Rows whose
+    `split` is `train` are fitted and `validation` rows drive early stopping; without a split
+    column, all rows are fitted and 10% are held out for early stopping.
     """
-    from causalpref.data import read_preferences
     from causalpref.methods import get_method
 
     cls = get_method(method)
@@ -114,14 +123,17 @@ def fit(
         settings["context"] = context
     model = cls(**settings)
     model.validate_params()
-    table = read_preferences(data)
+    enc = _encoder(encoder)
+    table = _featurize(_load(data, data_format), enc, cache_dir, verbose)
     train, validation = _train_validation(table)
+    held_out = f"{model.validation_fraction:.0%} of them held out for early stopping"
     typer.echo(
-        f"fitting '{method}' on {len(train)} pairs"
-        + (f", early stopping on {len(validation)}" if validation is not None else ""),
+        f"fitting '{method}' on {len(train)} pairs, "
+        + (f"early stopping on {len(validation)}" if validation is not None else held_out),
         err=True,
     )
     model.fit(train, validation=validation)
+    model.encoder_ = {"spec": encoder, "fingerprint": enc.fingerprint()}
     model.save(out)
     best = model.history_[model.best_epoch_ - 1]
     val = best.get("validation_accuracy")
@@ -139,14 +151,16 @@ def evaluate(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write metrics to this JSON file.")
     ] = None,
+    data_format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
 ) -> None:
-    """Pairwise accuracy of a fitted model, overall and per split."""
+    """Pairwise accuracy of a fitted model, overall and per split (text is encoded with the
+    model's own encoder)."""
     from causalpref._atomic import write_text
-    from causalpref.data import read_preferences
     from causalpref.methods import load_model
 
     model = load_model(model_dir)
-    table = read_preferences(data)
+    table = _featurize_for(model, _load(data, data_format), cache_dir)
     result = {"accuracy": model.score(table), "n": len(table), "splits": {}}
     if table.has(split_by):
         result["splits"] = {name: model.score(part) for name, part in table.by(split_by).items()}
@@ -155,6 +169,106 @@ def evaluate(
         typer.echo(f"  {split_by}={name}: {acc:.4f}")
     if json_out is not None:
         write_text(json_out, json.dumps(result, indent=2))
+
+
+@app.command()
+def score(
+    model_dir: Annotated[Path, typer.Argument(help="Folder written by `causalpref fit`.")],
+    data: Annotated[Path, typer.Argument(help="Pairs to score.")],
+    out: Annotated[Path, typer.Option(help="Output JSONL: one line per pair.")],
+    data_format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
+) -> None:
+    """Write the reward of each response: pair_id, reward_a, reward_b, and P(a preferred).
+
+    Only reward differences within a prompt are identified; compare rewards within a pair.
+    """
+    from causalpref._atomic import write_text
+    from causalpref.methods import load_model
+
+    model = load_model(model_dir)
+    table = _featurize_for(model, _load(data, data_format), cache_dir)
+    ra, rb = model.rewards(table, "a"), model.rewards(table, "b")
+    ids = table.column("pair_id") if table.has("pair_id") else np.arange(len(table))
+    prob = 1.0 / (1.0 + np.exp(-(ra - rb)))
+    lines = (
+        json.dumps(
+            {"pair_id": _plain(i), "reward_a": float(a), "reward_b": float(b), "prob_a": float(p)}
+        )
+        for i, a, b, p in zip(ids, ra, rb, prob, strict=True)
+    )
+    write_text(out, "\n".join(lines) + "\n")
+    typer.echo(f"wrote rewards of {len(table)} pairs to {out}")
+
+
+@app.command()
+def attributes(
+    data: Annotated[Path, typer.Argument(help="Preference data with text responses.")],
+    names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--name",
+            help="Attribute to report (repeatable; default: all that need no encoder); "
+            "regex:<pattern> counts a marker.",
+        ),
+    ] = None,
+    data_format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write shares as JSON.")] = None,
+) -> None:
+    """How often the preferred response has more of each attribute (length, formatting, ...).
+
+    A share far from 50% means the attribute alone predicts the label: a shortcut a reward model
+    can learn instead of quality.
+    """
+    from causalpref._atomic import write_text
+    from causalpref.features.attributes import available_attributes, preferred_share
+
+    table = _load(data, data_format)
+    chosen = names or [n for n in available_attributes() if n != "length_tokens"]
+    shares = {name: preferred_share(table, name) for name in chosen}
+    typer.echo(f"{len(table)} pairs; share of decided pairs where the preferred response has")
+    typer.echo(f"{'attribute':24s} {'more':>7s} {'less':>7s} {'equal':>7s}")
+    for name, share in shares.items():
+        typer.echo(f"{name:24s} {share['higher']:7.1%} {share['lower']:7.1%} {share['equal']:7.1%}")
+    if "position" in shares and np.all(table.labels == 1.0):
+        typer.echo(
+            "note: every label is 1 (a = chosen, the file's convention), so `position` "
+            "reflects that convention, not the order labellers saw"
+        )
+    if json_out is not None:
+        write_text(json_out, json.dumps(shares, indent=2))
+
+
+replicate_app = typer.Typer(
+    help="Reproduce the founding paper's experiments on real data.", no_args_is_help=True
+)
+app.add_typer(replicate_app, name="replicate")
+
+
+@replicate_app.command("hh-confounding")
+def replicate_hh_confounding(
+    data: Annotated[Path, typer.Option(help="relabeled_hh_rlhf/test.jsonl.gz")],
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/hh-confounding"),
+    seeds: Annotated[int, typer.Option(help="Resampling seeds.")] = 5,
+    encoder: Annotated[str, typer.Option(help=ENCODER_HELP)] = "minilm",
+    cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
+) -> None:
+    """The paper's confounding case study (Table 2) on relabelled HH-RLHF.
+
+    Training sets with rho = P(prompt type = objective) in 0.5 ... 1.0 (prompt type hidden from
+    the models); Base, Multihead and Adversarial on frozen embeddings; consistent / inconsistent
+    accuracy, mean +- s.e. over resampling seeds.
+    """
+    from dataclasses import replace
+
+    from causalpref.data.loaders import load_relabeled_hh
+    from causalpref.replicate.hh_confounding import HHConfig, run_hh_confounding
+    from causalpref.replicate.report import write_hh_outputs
+
+    config = replace(HHConfig(), seeds=seeds, encoder=encoder)
+    table = _featurize(load_relabeled_hh(data), _encoder(encoder), cache_dir, True)
+    rows = run_hh_confounding(table, config)
+    typer.echo(write_hh_outputs(rows, config.as_dict(), out, str(data)))
 
 
 @app.command()
@@ -176,6 +290,48 @@ def scenarios() -> None:
     for name in simulate.available_scenarios():
         knobs = ", ".join(f"{k}={v!r}" for k, v in simulate.scenario_knobs(name).items())
         typer.echo(f"{name}: {knobs}")
+
+
+def _load(path: Path, data_format: str):
+    from causalpref.data.loaders import load_pairs
+
+    return load_pairs(path, format=data_format)
+
+
+def _encoder(spec: str):
+    from causalpref.features.encoders import get_encoder
+
+    return get_encoder(spec)
+
+
+def _featurize(table, enc, cache_dir: Path | None, progress: bool):
+    """Add vector.a / vector.b by encoding prompt + response (cached), unless precomputed."""
+    from causalpref.features.cache import EmbeddingCache
+    from causalpref.features.encode import encode_pairs
+
+    if enc.spec == "precomputed":
+        return encode_pairs(table, enc)
+    cache = EmbeddingCache(cache_dir) if cache_dir is not None else EmbeddingCache()
+    return encode_pairs(table, enc, cache=cache, progress=progress)
+
+
+def _featurize_for(model, table, cache_dir: Path | None):
+    """Encode `table` with the encoder the model was fitted with; refuse a different one."""
+    saved = getattr(model, "encoder_", None)
+    if saved is None:
+        return table
+    enc = _encoder(saved["spec"])
+    if enc.fingerprint() != saved["fingerprint"]:
+        raise ConfigError(
+            f"encoder '{saved['spec']}' here differs from the one the model was fitted with "
+            f"(saved fingerprint {saved['fingerprint']}, found {enc.fingerprint()}): install the "
+            "same encoder version or refit the model"
+        )
+    return _featurize(table, enc, cache_dir, progress=True)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _parse_knobs(items: list[str]) -> dict:

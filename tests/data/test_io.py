@@ -113,7 +113,7 @@ def test_three_different_problems_in_one_error(tmp_path):
             "",
             row(label=1.7),
             "not json",
-            row(response_b="  "),
+            row(response_b=None),
         ],
     )
     with pytest.raises(DataValidationError) as err:

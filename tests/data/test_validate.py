@@ -95,9 +95,10 @@ def test_vectors_must_be_lists_of_numbers():
     assert problem.column == "vector.a" and "lists of numbers" in problem.message
 
 
-def test_empty_whitespace_and_null_text():
+def test_missing_text_is_a_problem_but_empty_text_is_data():
     problem = only(check(response_a=["ok", "", "  \n", None]))
-    assert problem.column == "response_a" and problem.rows == (1, 2, 3)
+    assert problem.column == "response_a" and problem.rows == (3,)
+    assert "missing" in problem.message
 
 
 def test_chat_lists_are_not_supported_yet():
@@ -132,7 +133,7 @@ def test_no_rows():
 def test_all_problems_are_collected():
     problems = check(
         label=[2.0, 0.0, 1.0, 1.0],
-        response_b=["b", "", "b", "b"],
+        response_b=["b", None, "b", "b"],
         weight=[1.0, 1.0, -1.0, 1.0],
         pair_id=[1, 1, 2, 3],
     )

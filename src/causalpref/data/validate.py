@@ -202,22 +202,26 @@ def _length_problems(lengths: dict[str, np.ndarray], names: list[str]) -> list[P
     return problems
 
 
+MISSING_TEXT = "is missing (null); an empty string is allowed, a missing response is not"
+
+
 def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
 def _text_problems(column: pa.ChunkedArray, name: str) -> list[Problem]:
+    """A missing (null) response is an error; an empty string is data (the assistant said
+    nothing, as in some HH-RLHF turns): loaders can drop or reject those, the audit flags them."""
     t = column.type
     if pa.types.is_null(t):
-        return [Problem(name, "is empty, whitespace-only or missing", tuple(range(len(column))))]
+        return [Problem(name, MISSING_TEXT, tuple(range(len(column))))]
     if _is_list(t):
         return [Problem(name, CHAT_MESSAGE)]
     if not _is_text(t):
         return [Problem(name, f"must be text (got type {t})")]
-    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
-    empty = pc.fill_null(blank, True).to_numpy(zero_copy_only=False)
-    if empty.any():
-        return [Problem(name, "is empty, whitespace-only or missing", rows_of(empty))]
+    missing = column.is_null().to_numpy(zero_copy_only=False)
+    if missing.any():
+        return [Problem(name, MISSING_TEXT, rows_of(missing))]
     return []
 
 
