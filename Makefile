@@ -26,7 +26,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/train_throughput.py

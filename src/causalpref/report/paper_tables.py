@@ -66,29 +66,29 @@ def table1(rows: Sequence[dict], markdown: bool = False) -> str:
 def table2(
     rows: Sequence[dict], features: str, markdown: bool = False, table: str = "table2"
 ) -> str:
-    """Table 2 for one feature regime: inconsistent | consistent accuracy (%) per model and rho."""
+    """Table 2 for one feature regime: inconsistent | consistent accuracy (%) per model and rho;
+    the oracle column only where the data has one (simulations)."""
     sel = [r for r in rows if r["table"] == table and r.get("features") == features]
     cells = summarize(sel, ["rho", "model"], TABLE2_METRICS)
     models = list(dict.fromkeys(c["model"] for c in cells))
     rhos = list(dict.fromkeys(c["rho"] for c in cells))
     get = {(c["rho"], c["model"]): c for c in cells}
-    header = [
-        "rho",
-        *[f"{m} incons. %" for m in models],
-        *[f"{m} cons. %" for m in models],
-        "oracle incons. / cons. %",
-        "seeds",
-    ]
+    has_oracle = any("oracle_inconsistent_accuracy" in r for r in sel)
+    header = ["rho", *[f"{m} incons. %" for m in models], *[f"{m} cons. %" for m in models]]
+    header += ["oracle incons. / cons. %"] * has_oracle + ["seeds"]
     body = []
     for rho in rhos:
         first = get[(rho, models[0])]
+        oracle = [
+            f"{format_mean_se(first['oracle_inconsistent_accuracy'])} / "
+            f"{format_mean_se(first['oracle_consistent_accuracy'])}"
+        ]
         body.append(
             [
                 f"{rho:.1f}",
                 *[format_mean_se(get[(rho, m)]["inconsistent_accuracy"]) for m in models],
                 *[format_mean_se(get[(rho, m)]["consistent_accuracy"]) for m in models],
-                f"{format_mean_se(first['oracle_inconsistent_accuracy'])} / "
-                f"{format_mean_se(first['oracle_consistent_accuracy'])}",
+                *(oracle * has_oracle),
                 str(first["n"]),
             ]
         )
