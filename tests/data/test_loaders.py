@@ -6,7 +6,6 @@ import collections
 import gzip
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -25,16 +24,10 @@ from causalpref.data.loaders import (
 )
 from causalpref.errors import ConfigError, DataValidationError
 from causalpref.features.text_format import render_chat
+from tests.shared_data import HH_HARMLESS, RELABELED_HH, require
 
-SHARED = Path(__file__).parents[2] / ".." / "shared" / "data"
-HH_FILE = SHARED / "hh_rlhf" / "harmless_base_test.jsonl.gz"
-RELABELED_FILE = SHARED / "relabeled_hh_rlhf" / "test.jsonl.gz"
+HH_FILE, RELABELED_FILE = HH_HARMLESS, RELABELED_HH
 SUFFIXES = [".jsonl", ".jsonl.gz", ".json", ".parquet", ".csv"]
-
-
-def needs(path: Path) -> None:
-    if not path.is_file():
-        pytest.skip(f"real data {path} is absent (it lives in ../shared/data beside the repo)")
 
 
 def rows_of(error: DataValidationError) -> dict[str, tuple[int, ...]]:
@@ -295,7 +288,7 @@ def test_relabeled_hh_bad_rows_are_reported():
 
 
 def test_relabeled_hh_real_file_loads_every_row_with_the_documented_counts():
-    needs(RELABELED_FILE)
+    require(RELABELED_FILE)
     data = load_pairs(RELABELED_FILE)
     assert len(data) == 4043
     counts = collections.Counter(
@@ -506,7 +499,7 @@ def test_ties_need_an_explicit_choice():
 
 # -- real HH-RLHF ---------------------------------------------------------------------------
 def test_harmless_base_every_row_splits_into_prompt_and_responses():
-    needs(HH_FILE)
+    require(HH_FILE)
     with gzip.open(HH_FILE, "rt", encoding="utf-8") as lines:
         raw = [json.loads(line) for line in lines]
     with warnings.catch_warnings():
@@ -528,8 +521,8 @@ def test_harmless_base_every_row_splits_into_prompt_and_responses():
 
 
 def test_harmless_base_agrees_with_the_relabeled_split():
-    needs(HH_FILE)
-    needs(RELABELED_FILE)
+    require(HH_FILE)
+    require(RELABELED_FILE)
     hh = load_pairs(HH_FILE, format="hh")
     relabeled = load_relabeled_hh(RELABELED_FILE)
     harmless = relabeled.filter(relabeled.column("prompt_type") == "harmless")

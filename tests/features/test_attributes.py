@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -20,9 +18,7 @@ from causalpref.features.attributes import (
     preferred_share,
     register_attribute,
 )
-
-SHARED = Path(__file__).parents[2] / ".." / "shared" / "data"
-HH_FILE = SHARED / "hh_rlhf" / "harmless_base_test.jsonl.gz"
+from tests.shared_data import HH_HARMLESS, require
 
 
 class FakeEncoder:
@@ -196,9 +192,7 @@ def test_preferred_share_without_decided_pairs_is_nan():
 
 
 def test_harmless_base_chosen_response_is_usually_the_shorter():
-    if not HH_FILE.is_file():
-        pytest.skip(f"real data {HH_FILE} is absent (it lives in ../shared/data beside the repo)")
-    data = load_pairs(HH_FILE)
+    data = load_pairs(require(HH_HARMLESS))
     share = preferred_share(data, "length_chars")
     print(
         f"\nharmless_base length_chars: chosen longer {share['higher']:.4f}, "

@@ -166,19 +166,26 @@ def _markdown(rows: list[dict], config: DemoConfig, figures: list[Path]) -> str:
             ]
     if any(p.name == "table2.png" for p in figures):
         lines += ["![Table 2](table2.png)", ""]
-    lines += [
-        "## The paper's Table 2 (relabelled HH-RLHF, Llama-3-8B embeddings)",
+    lines += _paper_and_config(
+        "## The paper's Table 2 (relabelled HH-RLHF, Llama-3-8B embeddings)", config_dict(config)
+    )
+    return "\n".join(lines)
+
+
+def _paper_and_config(heading: str, config: dict) -> list[str]:
+    """Closing Markdown lines of a report: the paper's Table 2, then the run's configuration."""
+    return [
+        heading,
         "",
         paper_table2_markdown(),
         "",
         "## Configuration",
         "",
         "```json",
-        json.dumps(config_dict(config), indent=1),
+        json.dumps(config, indent=1),
         "```",
         "",
     ]
-    return "\n".join(lines)
 
 
 def _jsonable(rows: list[dict]) -> list[dict]:
@@ -217,16 +224,9 @@ def write_hh_outputs(rows: list[dict], config_dict: dict, out: Path, source: str
         table2(rows, encoder, True, "hh_confounding"),
         "",
         *(["![HH confounding](hh_confounding.png)", ""] if figures else []),
-        "## The paper's Table 2 (30,000 training pairs, Llama-3-8B embeddings)",
-        "",
-        paper_table2_markdown(),
-        "",
-        "## Configuration",
-        "",
-        "```json",
-        json.dumps(config_dict, indent=1),
-        "```",
-        "",
+        *_paper_and_config(
+            "## The paper's Table 2 (30,000 training pairs, Llama-3-8B embeddings)", config_dict
+        ),
     ]
     write_text(out / "report.md", "\n".join(lines))
     text = "\n".join(
