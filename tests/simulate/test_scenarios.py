@@ -10,8 +10,10 @@ from causalpref.simulate.latent_overlap import informative_mass
 SMALL = {
     "latent_overlap": {"n_train": 400, "n_validation": 100, "n_test": 200, "n_ood": 200},
     "user_confounding": {"n_train": 400, "n_validation": 100, "n_test": 200},
+    "spurious_attribute": {"n_train": 400, "n_validation": 100, "n_test": 200},
 }
 EXPECTED_SPLITS = {
+    "spurious_attribute": ["independent", "reversed"],
     "latent_overlap": ["id", "ood"],
     "user_confounding": ["consistent", "inconsistent"],
 }
@@ -127,3 +129,42 @@ def test_user_confounding_prompt_type_is_decodable_from_the_embedding(features):
 def test_user_confounding_rejects_unknown_feature_regime():
     with pytest.raises(ConfigError, match="features='mixed'"):
         simulate.make("user_confounding", features="mixed")
+
+
+def test_spurious_attribute_correlation_per_environment_and_at_test():
+    data = simulate.make(
+        "spurious_attribute",
+        seed=0,
+        strength=0.7,
+        env_spread=0.25,
+        n_envs=2,
+        n_train=20000,
+        n_validation=10,
+        n_test=20000,
+    )
+
+    def corr(part):
+        return np.corrcoef(part.column("attr.length.a"), part.column("latent.quality.a"))[0, 1]
+
+    envs = data.train.by("env")
+    tol = 4 / math.sqrt(10000)  # s.e. of a correlation estimate is at most 1/sqrt(n)
+    assert abs(corr(envs["env0"]) - 0.45) < tol and abs(corr(envs["env1"]) - 0.95) < tol
+    assert abs(corr(data.test_splits["independent"])) < 4 / math.sqrt(20000)
+    assert abs(corr(data.test_splits["reversed"]) + 0.7) < 4 / math.sqrt(20000)
+
+
+def test_spurious_attribute_reward_ignores_the_attribute_unless_told():
+    clean = simulate.make("spurious_attribute", seed=0, **SMALL["spurious_attribute"]).train
+    np.testing.assert_allclose(clean.column("true_reward.a"), clean.column("latent.quality.a"))
+    real = simulate.make(
+        "spurious_attribute", seed=0, attribute_effect=0.5, **SMALL["spurious_attribute"]
+    ).train
+    np.testing.assert_allclose(
+        real.column("true_reward.a"),
+        real.column("latent.quality.a") + 0.5 * real.column("attr.length.a"),
+    )
+
+
+def test_spurious_attribute_rejects_impossible_strengths():
+    with pytest.raises(ConfigError, match="strictly between -1 and 1"):
+        simulate.make("spurious_attribute", strength=0.9, env_spread=0.2)

@@ -17,8 +17,10 @@ from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError, NotFittedError
 from causalpref.evaluate.metrics import pairwise_accuracy
 from causalpref.methods.training import (
+    PairBatch,
     PairTensors,
     TrainSettings,
+    default_loss,
     pair_margins,
     stacked_rewards,
     train_net,
@@ -127,15 +129,35 @@ class RewardModel(abc.ABC):
         """The untrained torch module for this method."""
 
     def required_columns(self) -> list[str]:
-        """Columns `fit` needs in the data."""
+        """Columns scoring needs (fitting may need more: see `training_columns`)."""
         cols = [*VECTOR_COLUMNS, "label"]
         return [*cols, self.context] if self.uses_context else cols
+
+    def training_columns(self) -> list[str]:
+        """Extra columns only `fit` needs (an attribute, an environment); none by default."""
+        return []
+
+    # -- hooks for methods that change the data or the loss ----------------------------------
+    def _prepare_training_data(self, data: PreferenceData) -> PreferenceData:
+        """The pairs actually trained on; augmentation methods add pairs here."""
+        return data
+
+    def _pair_extras(self, data: PreferenceData) -> dict[str, np.ndarray]:
+        """Per-pair side information for the loss, from `training_columns`."""
+        return {}
+
+    def _start_training(self, train: PairTensors) -> None:  # noqa: B027 (optional hook)
+        """Called once before the first epoch (e.g. to set up per-group state)."""
+
+    def _loss(self, net: RewardNet, batch: PairBatch) -> torch.Tensor:
+        """The training loss of one batch; Bradley-Terry plus the net's auxiliary loss."""
+        return default_loss(net, batch)
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data: PreferenceData, validation: PreferenceData | None = None) -> RewardModel:
         """Train on `data`, early-stopping on `validation` accuracy (or a held-out share)."""
         self.validate_params()
-        self._check_columns(data, "training data")
+        self._check_columns(data, "training data", training=True)
         if validation is None and self.validation_fraction > 0 and len(data) >= 20:
             data, validation = _holdout(data, self.validation_fraction, self.seed)
         if validation is not None:
@@ -155,12 +177,15 @@ class RewardModel(abc.ABC):
             verbose=self.verbose,
         )
         val = self._tensors(validation) if validation is not None else None
-        self.history_, self.best_epoch_ = train_net(net, self._tensors(data), val, settings)
+        train = self._tensors(self._prepare_training_data(data), training=True)
+        self._start_training(train)
+        self.history_, self.best_epoch_ = train_net(net, train, val, settings, self._loss)
         self.net_ = net
         return self
 
-    def _check_columns(self, data: PreferenceData, what: str) -> None:
-        missing = [c for c in self.required_columns() if not data.has(c)]
+    def _check_columns(self, data: PreferenceData, what: str, training: bool = False) -> None:
+        needed = self.required_columns() + (self.training_columns() if training else [])
+        missing = [c for c in needed if not data.has(c)]
         if missing:
             hint = (
                 f" (method '{self.name}' conditions on a context: name its column with "
@@ -173,10 +198,11 @@ class RewardModel(abc.ABC):
                 f"it has: {data.columns}"
             )
 
-    def _tensors(self, data: PreferenceData) -> PairTensors:
+    def _tensors(self, data: PreferenceData, training: bool = False) -> PairTensors:
         c = self._context_index(data)
+        extras = self._pair_extras(data) if training else None
         return PairTensors.from_arrays(
-            data.vectors("a"), data.vectors("b"), c, data.labels, data.weights
+            data.vectors("a"), data.vectors("b"), c, data.labels, data.weights, extras
         )
 
     def _context_index(self, data: PreferenceData) -> np.ndarray:

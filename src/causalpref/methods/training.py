@@ -10,7 +10,8 @@ import copy
 import math
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -24,25 +25,64 @@ EVAL_BATCH = 8192
 
 @dataclass(frozen=True)
 class PairTensors:
-    """A pair set as tensors: `x` (n, 2, d) holds response a then b; `c` context indices."""
+    """A pair set as tensors: `x` (n, 2, d) holds response a then b; `c` context indices;
+    `extras` per-pair side information a method's loss needs (attributes, environments)."""
 
     x: torch.Tensor
     c: torch.Tensor
     label: torch.Tensor
     weight: torch.Tensor
+    extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.x.shape[0]
 
     @classmethod
-    def from_arrays(cls, xa, xb, c, label, weight) -> PairTensors:
+    def from_arrays(cls, xa, xb, c, label, weight, extras=None) -> PairTensors:
         x = torch.from_numpy(np.stack([xa, xb], axis=1).astype(np.float32, copy=False))
         return cls(
             x=x,
             c=torch.tensor(np.asarray(c), dtype=torch.long),
             label=torch.tensor(np.asarray(label), dtype=torch.float32),
             weight=torch.tensor(np.asarray(weight), dtype=torch.float32),
+            extras={k: torch.tensor(np.asarray(v)) for k, v in (extras or {}).items()},
         )
+
+
+@dataclass(frozen=True)
+class PairBatch:
+    """What a loss sees for one mini-batch: rewards and representations of both sides."""
+
+    reward_a: torch.Tensor
+    reward_b: torch.Tensor
+    rep_a: torch.Tensor
+    rep_b: torch.Tensor
+    c: torch.Tensor
+    label: torch.Tensor
+    weight: torch.Tensor
+    extras: dict[str, torch.Tensor]
+
+    @property
+    def margin(self) -> torch.Tensor:
+        return self.reward_a - self.reward_b
+
+
+LossFn = Callable[[RewardNet, PairBatch], torch.Tensor]
+
+
+def bradley_terry_loss(batch: PairBatch, per_pair: bool = False) -> torch.Tensor:
+    """Weighted logistic loss of the margin with the label (ties, soft labels) as target."""
+    losses = F.binary_cross_entropy_with_logits(batch.margin, batch.label, reduction="none")
+    if per_pair:
+        return losses
+    return (losses * batch.weight).sum() / batch.weight.sum().clamp_min(1e-12)
+
+
+def default_loss(net: RewardNet, batch: PairBatch) -> torch.Tensor:
+    """Bradley-Terry plus the net's own auxiliary loss (e.g. the adversary's)."""
+    aux = net.auxiliary_loss(batch.rep_a, batch.rep_b, batch.c, batch.weight)
+    loss = bradley_terry_loss(batch)
+    return loss if aux is None else loss + aux
 
 
 @dataclass(frozen=True)
@@ -77,25 +117,38 @@ def stacked_rewards(net: RewardNet, x: torch.Tensor, c: torch.Tensor) -> np.ndar
     return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
 
 
-def batch_loss(net: RewardNet, pairs: PairTensors, idx: torch.Tensor) -> torch.Tensor:
-    """Weighted BT loss (plus the net's auxiliary loss) of the pairs at `idx`."""
+def forward_batch(net: RewardNet, pairs: PairTensors, idx: torch.Tensor) -> PairBatch:
+    """One stacked forward pass over both responses of the pairs at `idx`."""
     x = pairs.x[idx]
     b = x.shape[0]
     c = pairs.c[idx]
     reward, rep = net(x.reshape(2 * b, -1), c.repeat_interleave(2))
     reward, rep = reward.view(b, 2), rep.view(b, 2, -1)
-    margin = reward[:, 0] - reward[:, 1]
-    w = pairs.weight[idx]
-    loss = (
-        F.binary_cross_entropy_with_logits(margin, pairs.label[idx], reduction="none") * w
-    ).sum()
-    loss = loss / w.sum().clamp_min(1e-12)
-    aux = net.auxiliary_loss(rep[:, 0], rep[:, 1], c, w)
-    return loss if aux is None else loss + aux
+    return PairBatch(
+        reward_a=reward[:, 0],
+        reward_b=reward[:, 1],
+        rep_a=rep[:, 0],
+        rep_b=rep[:, 1],
+        c=c,
+        label=pairs.label[idx],
+        weight=pairs.weight[idx],
+        extras={k: v[idx] for k, v in pairs.extras.items()},
+    )
+
+
+def batch_loss(
+    net: RewardNet, pairs: PairTensors, idx: torch.Tensor, loss_fn: LossFn = default_loss
+) -> torch.Tensor:
+    """The training loss of the pairs at `idx`."""
+    return loss_fn(net, forward_batch(net, pairs, idx))
 
 
 def train_net(
-    net: RewardNet, train: PairTensors, validation: PairTensors | None, settings: TrainSettings
+    net: RewardNet,
+    train: PairTensors,
+    validation: PairTensors | None,
+    settings: TrainSettings,
+    loss_fn: LossFn = default_loss,
 ) -> tuple[list[dict], int]:
     """Adam over shuffled mini-batches; keeps the weights of the best validation accuracy.
 
@@ -112,7 +165,7 @@ def train_net(
         start, total, seen = time.perf_counter(), 0.0, 0
         order = torch.randperm(len(train), generator=gen)
         for idx in order.split(settings.batch_size):
-            loss = batch_loss(net, train, idx)
+            loss = batch_loss(net, train, idx, loss_fn)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
