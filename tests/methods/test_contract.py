@@ -1,5 +1,7 @@
 """Contract tests: every registered method honours the estimator contract."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -13,8 +15,20 @@ FAST = {"hidden_dim": 16, "epochs": 2, "lr": 1e-3, "batch_size": 64}
 
 @pytest.fixture(scope="module")
 def scenario():
-    return simulate.make(
-        "user_confounding", seed=0, n_train=300, n_validation=100, n_test=100, dim=16
+    """Data with every column some method needs: attributes, environments and a context."""
+    data = simulate.make(
+        "spurious_attribute", seed=0, n_train=300, n_validation=100, n_test=100, dim=16
+    )
+
+    def with_context(part):
+        rng = np.random.default_rng(len(part))
+        return part.with_columns({"context": rng.choice(["x", "y"], size=len(part)).astype(object)})
+
+    return dataclasses.replace(
+        data,
+        train=with_context(data.train),
+        validation=with_context(data.validation),
+        test_splits={k: with_context(v) for k, v in data.test_splits.items()},
     )
 
 
@@ -87,10 +101,11 @@ def test_ties_soft_labels_and_weights_are_accepted(name, scenario):
 
 @pytest.mark.parametrize("name", available_methods())
 def test_missing_required_column_is_a_clear_error(name, scenario):
-    cls = get_method(name)
-    drop = "context" if cls.uses_context else "vector.b"
+    model = make_method(name, **FAST)
+    extra = model.training_columns()
+    drop = "context" if model.uses_context else (extra[0] if extra else "vector.b")
     with pytest.raises(ConfigError, match=f"lacks column.*{drop}.*'{name}'"):
-        make_method(name, **FAST).fit(scenario.train.drop(drop))
+        model.fit(scenario.train.drop(drop))
 
 
 @pytest.mark.parametrize("name", available_methods())

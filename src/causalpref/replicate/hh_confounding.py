@@ -16,9 +16,9 @@ import numpy as np
 
 from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError
+from causalpref.evaluate.runner import run_tasks
 from causalpref.methods import make_method
 from causalpref.replicate.paper_tables import accuracy_summary
-from causalpref.replicate.runner import run_tasks
 
 OBJECTIVES = ("helpful", "harmless")
 MODELS = ("base", "multihead", "adversarial")

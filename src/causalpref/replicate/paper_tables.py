@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 from causalpref import simulate
 from causalpref.evaluate.metrics import pairwise_accuracy
+from causalpref.evaluate.runner import run_tasks
 from causalpref.methods import make_method
-from causalpref.replicate.runner import run_tasks
 
 TABLE1_RHOS = (0.0, 0.3, 0.6, 0.9)
 TABLE2_RHOS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
