@@ -327,7 +327,7 @@ def methods() -> None:
     for name in available_methods():
         cls = get_method(name)
         ctx = " (needs a context column)" if cls.uses_context else ""
-        typer.echo(f"{name:12s} {cls.summary}{ctx}")
+        typer.echo(f"{name:15s} {cls.summary}{ctx}")
 
 
 @app.command()

@@ -1,0 +1,234 @@
+"""Counterfactual-invariant reward (CRM, Wang et al. arXiv 2501.09620): `invariant_mmd`.
+
+A known spurious attribute Z (length, sycophancy, ...) is recorded per response as
+`attr.<attribute>.a/.b`. Training adds to Bradley-Terry a penalty that makes the reward's
+representation phi look the same whatever Z is: penalty * sum over quantile bins b of Z of
+MMD^2(P(phi | Z in b), P(phi)), estimated per mini-batch with an RBF kernel whose bandwidth is
+the median heuristic. The attribute is needed to fit, never to score.
+
+`AttributeReward` (the attribute setting, its columns and checks) is shared with `odin`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from causalpref.data import PreferenceData
+from causalpref.errors import ConfigError
+from causalpref.methods.base import RewardModel
+from causalpref.methods.registry import register_method
+from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
+from causalpref.models.reward_nets import RewardNet, SingleRewardNet
+
+ATTRIBUTE_KEY = "attribute"
+
+
+# -- MMD ----------------------------------------------------------------------------------------
+def rbf_kernel(x: torch.Tensor, use: torch.Tensor | None = None) -> torch.Tensor:
+    """exp(-||x_i - x_j||^2 / m) over the rows of `x`; m is the median squared distance between
+    distinct rows flagged by `use` (all rows by default), detached (the median heuristic)."""
+    sq = (x * x).sum(dim=1)
+    d2 = (sq[:, None] + sq[None, :] - 2.0 * x @ x.T).clamp_min(0.0)
+    rows = torch.arange(x.shape[0], device=x.device) if use is None else use.nonzero().squeeze(1)
+    upper = torch.triu_indices(len(rows), len(rows), offset=1, device=x.device)
+    distinct = d2.detach()[rows[upper[0]], rows[upper[1]]]
+    bandwidth = distinct.median().clamp_min(1e-12) if distinct.numel() else 1.0
+    return torch.exp(-d2 / bandwidth)
+
+
+def weighted_mmd2(kernel: torch.Tensor, p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """MMD^2 between two weightings p, q (each summing to 1) of the same samples: (p-q)'K(p-q)."""
+    diff = p - q
+    return (diff @ kernel @ diff).clamp_min(0.0)
+
+
+def mmd2(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """MMD^2 between samples `x` and `y` (V-statistic, RBF kernel, median heuristic on both)."""
+    n, m = x.shape[0], y.shape[0]
+    p = torch.cat([x.new_full((n,), 1.0 / n), x.new_zeros(m)])
+    q = torch.cat([x.new_zeros(n), x.new_full((m,), 1.0 / m)])
+    return weighted_mmd2(rbf_kernel(torch.cat([x, y])), p, q)
+
+
+def binned_mmd_penalty(
+    kernel: torch.Tensor, bins: torch.Tensor, weight: torch.Tensor, n_bins: int
+) -> torch.Tensor:
+    """sum_b MMD^2(samples in bin b, all samples) under sample weights `weight`.
+
+    Bins with fewer than 2 samples of positive weight are skipped (their MMD is pure noise).
+    """
+    total = kernel.new_zeros(())
+    mass = weight.sum()
+    if mass <= 0:
+        return total
+    everyone = weight / mass
+    for b in range(n_bins):
+        member = (bins == b) & (weight > 0)
+        if int(member.sum()) < 2:
+            continue
+        in_bin = torch.where(member, weight, 0.0)
+        total = total + weighted_mmd2(kernel, in_bin / in_bin.sum(), everyone)
+    return total
+
+
+def attribute_bin_edges(values: np.ndarray, n_bins: int) -> list[float]:
+    """Inner quantile edges splitting `values` into `n_bins` bins (repeated edges merged)."""
+    inner = np.quantile(values, np.linspace(0.0, 1.0, n_bins + 1)[1:-1])
+    return [float(e) for e in np.unique(inner)]
+
+
+# -- shared base of attribute methods ------------------------------------------------------------
+class AttributeReward(RewardModel):
+    """A method that reads one per-response attribute `attr.<attribute>.a/.b` during training."""
+
+    def __init__(self, *, attribute: str = "length", latent_dim: int = 64, **settings):
+        super().__init__(**settings)
+        self.attribute = attribute
+        self.latent_dim = latent_dim
+
+    def attribute_columns(self) -> list[str]:
+        """The two training columns holding the attribute of responses a and b."""
+        return [f"attr.{self.attribute}.a", f"attr.{self.attribute}.b"]
+
+    def training_columns(self) -> list[str]:
+        """The attribute is needed to fit, never to score."""
+        return self.attribute_columns()
+
+    def _check_params(self) -> list[str]:
+        problems = super()._check_params()
+        if not (isinstance(self.attribute, str) and self.attribute):
+            problems.append(
+                f"attribute={self.attribute!r}: expected an attribute name such as 'length' "
+                f"(read from columns attr.<attribute>.a / attr.<attribute>.b)"
+            )
+        if not _is_int_at_least(self.latent_dim, 1):
+            problems.append(f"latent_dim={self.latent_dim!r}: expected a positive integer")
+        return problems
+
+    def _check_columns(self, data: PreferenceData, what: str, training: bool = False) -> None:
+        """As the base check, but a missing attribute column names the `attribute` setting."""
+        missing = [c for c in self.attribute_columns() if not data.has(c)] if training else []
+        if missing:
+            raise ConfigError(
+                f"{what} lacks column(s) {missing} needed by method '{self.name}' with "
+                f"attribute={self.attribute!r}: add the attribute per response (e.g. "
+                f"causalpref.features.attributes.add_attributes(data, {self.attribute!r})) or set "
+                f"attribute=... to one the data has; it has: {data.columns}"
+            )
+        super()._check_columns(data, what, training)
+
+    def _pair_extras(self, data: PreferenceData) -> dict[str, np.ndarray]:
+        """The attribute of both responses as an (n, 2) float array; every value must be finite."""
+        columns = self.attribute_columns()
+        values = np.column_stack([self._numeric(data, c) for c in columns])
+        bad = ~np.isfinite(values)
+        if bad.any():
+            counts = {c: int(n) for c, n in zip(columns, bad.sum(axis=0), strict=True) if n}
+            raise ConfigError(
+                f"attribute={self.attribute!r}: non-finite or missing values {counts} in the "
+                f"training data; method '{self.name}' needs the attribute of every training "
+                f"response: drop or impute those rows"
+            )
+        return {ATTRIBUTE_KEY: values.astype(np.float32)}
+
+    def _numeric(self, data: PreferenceData, column: str) -> np.ndarray:
+        """Column `column` as float64 (nulls become NaN); text is an error naming the setting."""
+        try:
+            return data.column(column).astype(np.float64)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"column '{column}' (attribute={self.attribute!r}) holds non-numeric values; "
+                f"method '{self.name}' needs a number per response, e.g. a length"
+            ) from None
+
+    def _build_net(self, input_dim: int, n_contexts: int) -> RewardNet:
+        return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
+
+
+def _is_int_at_least(value: object, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def _is_number_at_least(value: object, low: float) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= low
+    )
+
+
+# -- the method ----------------------------------------------------------------------------------
+@register_method
+class InvariantMMD(AttributeReward):
+    """BT plus `penalty` * sum over attribute bins of MMD^2(phi | bin, phi): a reward blind to Z."""
+
+    name = "invariant_mmd"
+    summary = "BT + MMD penalty making the representation invariant to an attribute (CRM)"
+
+    def __init__(
+        self,
+        *,
+        penalty: float = 3.0,
+        n_bins: int = 4,
+        conditional: bool = False,
+        batch_size: int = 512,
+        **settings,
+    ):
+        super().__init__(batch_size=batch_size, **settings)
+        self.penalty = penalty
+        self.n_bins = n_bins
+        self.conditional = conditional
+
+    def _check_params(self) -> list[str]:
+        problems = super()._check_params()
+        if not _is_number_at_least(self.penalty, 0.0):
+            problems.append(
+                f"penalty={self.penalty!r}: expected a number >= 0 such as 1.0 "
+                f"(the weight of the MMD penalty; 0 gives plain BT)"
+            )
+        if not _is_int_at_least(self.n_bins, 2):
+            problems.append(
+                f"n_bins={self.n_bins!r}: expected an integer >= 2 such as 4 "
+                f"(quantile bins of the attribute; one bin cannot express a dependence)"
+            )
+        if not isinstance(self.conditional, bool):
+            problems.append(f"conditional={self.conditional!r}: expected True or False")
+        return problems
+
+    def _start_training(self, train: PairTensors) -> None:
+        """Quantile bin edges of the training attribute (both responses), kept as `bin_edges_`."""
+        values = train.extras[ATTRIBUTE_KEY].numpy().reshape(-1)
+        self.bin_edges_ = attribute_bin_edges(values, self.n_bins)
+        self._edges = torch.tensor(self.bin_edges_, dtype=torch.float32)
+
+    def _loss(self, net: RewardNet, batch: PairBatch) -> torch.Tensor:
+        """Bradley-Terry plus `penalty` times the binned MMD^2 of the representations."""
+        loss = bradley_terry_loss(batch)
+        if self.penalty == 0:
+            return loss
+        return loss + self.penalty * self._invariance_penalty(batch)
+
+    def _invariance_penalty(self, batch: PairBatch) -> torch.Tensor:
+        """sum_bins MMD^2 over the batch's responses; per label group if `conditional`.
+
+        Each response is one sample (rep_a and rep_b stacked) with its pair's weight. In the
+        conditional variant a response belongs to the preferred group with weight label * w and
+        to the non-preferred group with weight (1 - label) * w: a tie counts half in each, a soft
+        label in proportion.
+        """
+        rep = torch.cat([batch.rep_a, batch.rep_b])
+        attribute = batch.extras[ATTRIBUTE_KEY]
+        bins = torch.bucketize(torch.cat([attribute[:, 0], attribute[:, 1]]), self._edges)
+        weight = torch.cat([batch.weight, batch.weight])
+        kernel = rbf_kernel(rep, use=weight > 0)
+        n_bins = len(self.bin_edges_) + 1
+        if not self.conditional:
+            return binned_mmd_penalty(kernel, bins, weight, n_bins)
+        preferred = torch.cat([batch.label, 1.0 - batch.label]) * weight
+        return binned_mmd_penalty(kernel, bins, preferred, n_bins) + binned_mmd_penalty(
+            kernel, bins, weight - preferred, n_bins
+        )

@@ -1,0 +1,70 @@
+"""ODIN, disentangled reward against length hacking (Chen et al., ICML 2024): `odin`.
+
+Two linear heads on shared features: r_Q (quality) and r_L (the attribute, length by default).
+Training fits the labels with Bradley-Terry on r_Q + r_L and adds
+length_penalty * [(1 - corr(r_L, Z)) + |corr(r_Q, Z)|] + orthogonality_penalty * |cos(w_Q, w_L)|,
+the correlations taken over the batch's responses (both sides). Afterwards only r_Q is the reward:
+the attribute's share of the labels is absorbed by r_L and thrown away.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from causalpref.methods.invariance import ATTRIBUTE_KEY, AttributeReward, _is_number_at_least
+from causalpref.methods.registry import register_method
+from causalpref.methods.training import PairBatch, bradley_terry_loss
+from causalpref.models.two_head import TwoHeadRewardNet
+
+
+def weighted_corr(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Pearson correlation of `x` and `y` under sample weights; 0 when either is constant."""
+    w = weight / weight.sum().clamp_min(1e-12)
+    dx, dy = x - (w * x).sum(), y - (w * y).sum()
+    cov = (w * dx * dy).sum()
+    var = (w * dx * dx).sum() * (w * dy * dy).sum()
+    return cov / var.clamp_min(1e-12).sqrt()
+
+
+@register_method
+class ODIN(AttributeReward):
+    """Quality and attribute heads trained jointly; the quality head alone is the reward."""
+
+    name = "odin"
+    summary = "two heads r_Q + r_L, r_Q decorrelated from an attribute; scores r_Q (ODIN)"
+
+    def __init__(
+        self, *, length_penalty: float = 0.3, orthogonality_penalty: float = 1.0, **settings
+    ):
+        super().__init__(**settings)
+        self.length_penalty = length_penalty
+        self.orthogonality_penalty = orthogonality_penalty
+
+    def _check_params(self) -> list[str]:
+        problems = super()._check_params()
+        for key in ("length_penalty", "orthogonality_penalty"):
+            value = getattr(self, key)
+            if not _is_number_at_least(value, 0.0):
+                problems.append(f"{key}={value!r}: expected a number >= 0 such as 1.0")
+        return problems
+
+    def _build_net(self, input_dim: int, n_contexts: int) -> TwoHeadRewardNet:
+        return TwoHeadRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
+
+    def _loss(self, net: TwoHeadRewardNet, batch: PairBatch) -> torch.Tensor:
+        """BT on r_Q + r_L, the correlation terms on the batch's responses, head orthogonality."""
+        r_l_a, r_l_b = net.attribute_reward(batch.rep_a), net.attribute_reward(batch.rep_b)
+        joint = dataclasses.replace(
+            batch, reward_a=batch.reward_a + r_l_a, reward_b=batch.reward_b + r_l_b
+        )
+        loss = bradley_terry_loss(joint)
+        attribute = batch.extras[ATTRIBUTE_KEY]
+        z = torch.cat([attribute[:, 0], attribute[:, 1]])
+        weight = torch.cat([batch.weight, batch.weight])
+        r_q = torch.cat([batch.reward_a, batch.reward_b])
+        r_l = torch.cat([r_l_a, r_l_b])
+        disentangle = (1.0 - weighted_corr(r_l, z, weight)) + weighted_corr(r_q, z, weight).abs()
+        orthogonality = net.head_cosine().abs()
+        return loss + self.length_penalty * disentangle + self.orthogonality_penalty * orthogonality
