@@ -21,36 +21,11 @@ from causalpref.evaluate import mean_se
 from causalpref.methods import load_model, make_method
 from causalpref.methods.odin import weighted_corr
 from causalpref.models.two_head import TwoHeadRewardNet
+from tests.methods.paired import describe, reversed_gaps
 
-SEEDS = range(5)
 SHARED = {"hidden_dim": 128, "epochs": 10, "lr": 1e-3, "batch_size": 256}
 METHOD = {"length_penalty": 0.3, "orthogonality_penalty": 1.0}
 FAST = {"hidden_dim": 16, "epochs": 2, "lr": 1e-3, "batch_size": 64}
-
-
-def reversed_gaps(attribute_effect: float) -> list[float]:
-    """Per seed: odin accuracy minus bt accuracy on the `reversed` test split."""
-    gaps = []
-    for seed in SEEDS:
-        data = simulate.make(
-            "spurious_attribute",
-            seed=seed,
-            n_train=4000,
-            n_validation=1000,
-            n_test=3000,
-            attribute_effect=attribute_effect,
-        )
-        test = data.test_splits["reversed"]
-        bt = make_method("bt", seed=seed, **SHARED).fit(data.train, data.validation)
-        odin = make_method("odin", seed=seed, **SHARED, **METHOD)
-        odin.fit(data.train, data.validation)
-        gaps.append(odin.score(test) - bt.score(test))
-    return gaps
-
-
-def describe(gaps: list[float]) -> str:
-    mean, se = mean_se(gaps)
-    return f"gap {mean:+.4f} +- {se:.4f} (s.e.) per seed {np.round(gaps, 4).tolist()}"
 
 
 @pytest.fixture(scope="module")
@@ -123,13 +98,13 @@ def test_invalid_settings_are_reported_before_training(small):
 # -- the causal claim and its negative control ---------------------------------------------------
 @pytest.mark.slow
 def test_odin_beats_bt_when_the_attribute_is_spurious():
-    gaps = reversed_gaps(attribute_effect=0.0)
+    gaps = reversed_gaps("odin", SHARED, METHOD, attribute_effect=0.0)
     mean, se = mean_se(gaps)
     assert mean > 3 * se, describe(gaps)
 
 
 @pytest.mark.slow
 def test_negative_control_no_advantage_when_the_attribute_truly_matters():
-    gaps = reversed_gaps(attribute_effect=1.0)
+    gaps = reversed_gaps("odin", SHARED, METHOD, attribute_effect=1.0)
     mean, se = mean_se(gaps)
     assert mean <= 3 * se, describe(gaps)
