@@ -22,3 +22,13 @@ def test_mean_se_matches_textbook_formula():
     assert mean == 2.5
     assert math.isclose(se, np.std([1, 2, 3, 4], ddof=1) / 2)
     assert math.isnan(mean_se([1.0])[1])
+
+
+def test_worst_group_accuracy_is_the_lowest_group_and_skips_undecided_groups():
+    from causalpref.evaluate.metrics import worst_group_accuracy
+
+    margin = np.array([1.0, 1.0, -1.0, 1.0, 1.0])
+    labels = np.array([1.0, 1.0, 1.0, 0.0, 0.5])
+    groups = np.array(["x", "x", "y", "y", "z"])  # x: 1.0, y: 0.0, z: only a tie
+    assert worst_group_accuracy(margin, labels, groups) == 0.0
+    assert worst_group_accuracy(margin[:2], labels[:2], groups[:2]) == 1.0

@@ -164,3 +164,14 @@ def test_from_columns_data_without_context_fits_bt():
     )
     model = make_method("bt", **FAST).fit(data)
     assert model.validation_fraction == 0.1 and "validation_accuracy" in model.history_[0]
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_early_stopping_scores_the_worst_group_when_the_method_has_groups(name, scenario):
+    model = fitted(name, scenario)
+    uses_groups = bool(model.training_columns())  # environments or an attribute
+    assert ("validation_score" in model.history_[0]) == uses_groups
+    if uses_groups:
+        assert all(
+            r["validation_score"] <= r["validation_accuracy"] + 1e-12 for r in model.history_
+        )

@@ -24,6 +24,20 @@ def pairwise_accuracy(margin: np.ndarray, labels: np.ndarray) -> float:
     return float(score.mean())
 
 
+def worst_group_accuracy(margin: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> float:
+    """The lowest pairwise accuracy over groups (groups with no decided pair are left out).
+
+    Used to choose robust models on validation data whose groups (environments, or pairs where
+    an attribute agrees or disagrees with the label) differ in how a shortcut pays off.
+    """
+    groups = np.asarray(groups)
+    scores = [
+        pairwise_accuracy(margin[groups == g], labels[groups == g]) for g in np.unique(groups)
+    ]
+    scores = [x for x in scores if not math.isnan(x)]
+    return min(scores) if scores else float("nan")
+
+
 def mean_se(values: Iterable[float]) -> tuple[float, float]:
     """Mean and standard error (sample s.d. / sqrt(n)) over seeds; s.e. is NaN for one value."""
     arr = np.asarray(list(values), dtype=np.float64)

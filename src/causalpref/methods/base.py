@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import inspect
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -149,6 +150,14 @@ class RewardModel(abc.ABC):
     def _start_training(self, train: PairTensors) -> None:  # noqa: B027 (optional hook)
         """Called once before the first epoch (e.g. to set up per-group state)."""
 
+    def _selects_by_groups(self, validation: PreferenceData) -> bool:
+        """Whether early stopping uses `_selection_score` instead of plain accuracy."""
+        return False
+
+    def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
+        """How good an epoch is on validation; robust methods score their worst group."""
+        return pairwise_accuracy(margins, validation.labels)
+
     def _loss(self, net: RewardNet, batch: PairBatch) -> torch.Tensor:
         """The training loss of one batch; Bradley-Terry plus the net's auxiliary loss."""
         return default_loss(net, batch)
@@ -179,7 +188,12 @@ class RewardModel(abc.ABC):
         val = self._tensors(validation) if validation is not None else None
         train = self._tensors(self._prepare_training_data(data), training=True)
         self._start_training(train)
-        self.history_, self.best_epoch_ = train_net(net, train, val, settings, self._loss)
+        selection = None
+        if validation is not None and self._selects_by_groups(validation):
+            selection = partial(self._selection_score, validation=validation)
+        self.history_, self.best_epoch_ = train_net(
+            net, train, val, settings, self._loss, selection
+        )
         self.net_ = net
         return self
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from causalpref.data import PreferenceData
+from causalpref.evaluate.metrics import worst_group_accuracy
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
@@ -81,6 +82,15 @@ class _EnvironmentReward(RewardModel):
         lookup = {name: i for i, name in enumerate(self.envs_)}
         index = np.fromiter((lookup[v] for v in values), dtype=np.int64, count=len(values))
         return {ENV_KEY: index}
+
+    def _selects_by_groups(self, validation: PreferenceData) -> bool:
+        """Early stopping scores the worst environment when validation data names them."""
+        return validation.has(self.env)
+
+    def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
+        """Worst-environment validation accuracy (Sagawa et al.'s model selection)."""
+        envs = np.asarray([str(v) for v in validation.column(self.env)], dtype=object)
+        return worst_group_accuracy(margins, validation.labels, envs)
 
     def _batches_per_epoch(self, train: PairTensors) -> int:
         """Batches the shared loop draws per epoch (for counters kept across batches)."""

@@ -18,6 +18,7 @@ import torch
 
 from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError
+from causalpref.evaluate.metrics import worst_group_accuracy
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
@@ -119,6 +120,17 @@ class AttributeReward(RewardModel):
                 f"attribute=... to one the data has; it has: {data.columns}"
             )
         super()._check_columns(data, what, training)
+
+    def _selects_by_groups(self, validation: PreferenceData) -> bool:
+        """Early stopping scores the worst attribute group when validation has the attribute."""
+        return all(validation.has(c) for c in self.attribute_columns())
+
+    def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
+        """Worst accuracy over pairs where the attribute agrees with the label and where it
+        does not: a reward that leans on the attribute fails the second group."""
+        a, b = (np.asarray(validation.column(c), dtype=float) for c in self.attribute_columns())
+        agrees = np.sign(a - b) == np.sign(validation.labels - 0.5)
+        return worst_group_accuracy(margins, validation.labels, agrees)
 
     def _pair_extras(self, data: PreferenceData) -> dict[str, np.ndarray]:
         """The attribute of both responses as an (n, 2) float array; every value must be finite."""

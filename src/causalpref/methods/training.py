@@ -149,8 +149,12 @@ def train_net(
     validation: PairTensors | None,
     settings: TrainSettings,
     loss_fn: LossFn = default_loss,
+    selection: Callable[[np.ndarray], float] | None = None,
 ) -> tuple[list[dict], int]:
-    """Adam over shuffled mini-batches; keeps the weights of the best validation accuracy.
+    """Adam over shuffled mini-batches; keeps the weights of the best validation epoch.
+
+    The best epoch is the one with the highest `selection(margins)` on the validation pairs when
+    given (e.g. worst-group accuracy), else the highest validation accuracy.
 
     Returns the per-epoch history and the best epoch (1-based; the last epoch without validation).
     """
@@ -173,14 +177,15 @@ def train_net(
             seen += len(idx)
         row = {"epoch": epoch, "train_loss": total / max(seen, 1)}
         if validation is not None and len(validation):
-            row["validation_accuracy"] = pairwise_accuracy(
-                pair_margins(net, validation), validation.label.numpy()
-            )
+            margins = pair_margins(net, validation)
+            row["validation_accuracy"] = pairwise_accuracy(margins, validation.label.numpy())
+            if selection is not None:
+                row["validation_score"] = selection(margins)
         row["seconds"] = time.perf_counter() - start
         history.append(row)
         if settings.verbose:
             print(_format_epoch(row, settings.epochs), file=sys.stderr)
-        acc = row.get("validation_accuracy", math.nan)
+        acc = row.get("validation_score", row.get("validation_accuracy", math.nan))
         if math.isnan(acc):  # no validation, or no decided validation pair: keep the latest
             acc = float(epoch)
         if acc > best_acc:
