@@ -218,3 +218,48 @@ def test_replicate_lists_hh_confounding():
     result = invoke("replicate", "--help")
     assert result.exit_code == 0 and "hh-confounding" in result.output
     assert invoke("replicate", "hh-confounding", "--help").exit_code == 0
+
+
+def test_fit_takes_method_settings_and_rejects_unknown_ones(tmp_path):
+    data = tmp_path / "sa.parquet"
+    assert (
+        invoke(
+            "simulate",
+            "spurious_attribute",
+            "--out",
+            data,
+            "--set",
+            "n_train=200",
+            "--set",
+            "n_validation=50",
+            "--set",
+            "n_test=50",
+            "--set",
+            "dim=8",
+        ).exit_code
+        == 0
+    )
+    model = tmp_path / "m"
+    result = invoke(
+        "fit",
+        data,
+        "--method",
+        "vrex",
+        "--out",
+        model,
+        "--epochs",
+        1,
+        "--hidden-dim",
+        8,
+        "--set",
+        "penalty=5",
+        "--set",
+        "env=env",
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    settings = json.loads((model / "config.json").read_text())["settings"]
+    assert settings["penalty"] == 5 and settings["env"] == "env"
+    bad = invoke("fit", data, "--method", "vrex", "--out", tmp_path / "m2", "--set", "penality=5")
+    assert bad.exit_code != 0 and "valid settings" in str(bad.exception)
+    assert not (tmp_path / "m2").exists()

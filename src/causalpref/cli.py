@@ -101,6 +101,14 @@ def fit(
     batch_size: Annotated[int, typer.Option(help="Pairs per batch.")] = 256,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="Per-epoch progress.")] = True,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Method setting as KEY=VALUE, repeatable (e.g. --set penalty=3 "
+            "--set env=source); `causalpref methods` lists the methods.",
+        ),
+    ] = None,
 ) -> None:
     """Fit a reward model and save it (safetensors + JSON, with the encoder's fingerprint).
 
@@ -121,7 +129,7 @@ def fit(
     }
     if cls.uses_context:
         settings["context"] = context
-    model = cls(**settings)
+    model = cls(**settings).set_params(**_parse_knobs(setting or []))
     model.validate_params()
     enc = _encoder(encoder)
     table = _featurize(_load(data, data_format), enc, cache_dir, verbose)
