@@ -18,6 +18,7 @@ from causalpref.report.paper_tables import (
     write_confounding_figure,
     write_figures,
 )
+from causalpref.report.summary import config_section
 
 
 def paired_difference(
@@ -174,18 +175,7 @@ def _markdown(rows: list[dict], config: DemoConfig, figures: list[Path]) -> str:
 
 def _paper_and_config(heading: str, config: dict) -> list[str]:
     """Closing Markdown lines of a report: the paper's Table 2, then the run's configuration."""
-    return [
-        heading,
-        "",
-        paper_table2_markdown(),
-        "",
-        "## Configuration",
-        "",
-        "```json",
-        json.dumps(config, indent=1),
-        "```",
-        "",
-    ]
+    return [heading, "", paper_table2_markdown(), "", *config_section(config)]
 
 
 def _jsonable(rows: list[dict]) -> list[dict]:

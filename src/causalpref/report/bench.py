@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from causalpref._atomic import atomic_path, write_text
+from causalpref._atomic import write_text
 from causalpref.evaluate.benchmark import BENCH_SCENARIOS, summarize_bench
-from causalpref.report.summary import format_mean_se, render_table
+from causalpref.report.figures import pyplot, save_png
+from causalpref.report.summary import config_section, format_mean_se, render_table
 
 
 def bench_tables(rows: Sequence[dict], markdown: bool = False) -> str:
@@ -69,12 +70,7 @@ def write_bench_outputs(rows: list[dict], config: dict, out: Path) -> str:
         "",
         bench_tables(rows, markdown=True),
         *(["![benchmark](bench.png)", ""] if figure else []),
-        "## Configuration",
-        "",
-        "```json",
-        json.dumps(config, indent=1),
-        "```",
-        "",
+        *config_section(config),
     ]
     write_text(out / "report.md", "\n".join(lines))
     files = [out / "results.json", out / "report.md", *([figure] if figure else [])]
@@ -82,12 +78,8 @@ def write_bench_outputs(rows: list[dict], config: dict, out: Path) -> str:
 
 
 def _figure(rows: Sequence[dict], path: Path) -> Path | None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return None
     cells = [c for c in summarize_bench(rows) if "skipped" not in c]
     scenarios = list(dict.fromkeys(c["scenario"] for c in cells))
@@ -108,7 +100,6 @@ def _figure(rows: Sequence[dict], path: Path) -> Path | None:
     axes[0][0].legend(fontsize=8, loc="lower right")
     fig.suptitle("Shift metric per method (bars: 1 s.e.; dotted: oracle)")
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=130, bbox_inches="tight", format="png")
+    save_png(fig, path)
     plt.close(fig)
     return path

@@ -24,7 +24,20 @@ def _series(cells, key):
     )
 
 
-def _save(fig, path: Path) -> Path:
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def save_png(fig, path: Path) -> Path:
+    """Write `fig` to `path` as a PNG, atomically."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=130, bbox_inches="tight", format="png")
     return path
@@ -74,7 +87,7 @@ def plot_table1(plt, rows: Sequence[dict], path: Path) -> Path:
     ax.set_zorder(mass.get_zorder() + 1)
     ax.patch.set_visible(False)
     ax.legend(loc="lower left", fontsize=8)
-    _save(fig, path)
+    save_png(fig, path)
     plt.close(fig)
     return path
 
@@ -139,6 +152,6 @@ def plot_table2(
         bbox_to_anchor=(0.5, -0.1),
     )
     fig.suptitle(f"{title}: solid = inconsistent rows (t != c), dashed = consistent")
-    _save(fig, path)
+    save_png(fig, path)
     plt.close(fig)
     return path

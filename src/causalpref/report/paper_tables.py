@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from causalpref.report.figures import plot_table1, plot_table2, pyplot
 from causalpref.report.summary import format_mean_se, render_table, summarize
 
 PAPER_TABLE1 = {0.0: (69.3, 64.5), 0.3: (68.3, 62.0), 0.6: (67.8, 59.7), 0.9: (67.6, 57.8)}
@@ -112,23 +113,11 @@ def paper_table2_markdown() -> str:
     return render_table(header, body, markdown=True)
 
 
-def _pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
-
-
 def write_figures(rows: Sequence[dict], out: Path) -> list[Path]:
     """table1.png and table2.png (accuracy against rho, bars = 1 s.e.); [] without matplotlib."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return []
-    from causalpref.report.figures import plot_table1, plot_table2
 
     paths = []
     if any(r["table"] == "table1" for r in rows):
@@ -142,9 +131,8 @@ def write_confounding_figure(
     rows: Sequence[dict], path: Path, *, table: str, title: str, panel: str
 ) -> list[Path]:
     """One Table-2-style figure for the rows of `table`; [] without matplotlib."""
-    plt = _pyplot()
+    plt = pyplot()
     if plt is None:
         return []
-    from causalpref.report.figures import plot_table2
 
     return [plot_table2(plt, rows, path, table=table, title=title, panel=panel)]

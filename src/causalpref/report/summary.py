@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 
@@ -46,3 +47,8 @@ def render_table(header: Sequence[str], body: Sequence[Sequence[str]], markdown:
     lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def config_section(config: dict) -> list[str]:
+    """Markdown lines closing a report: the run's configuration as a JSON block."""
+    return ["## Configuration", "", "```json", json.dumps(config, indent=1), "```", ""]
