@@ -13,14 +13,20 @@ SIZES = {"n_train": 4000, "n_validation": 1000, "n_test": 3000}
 
 
 def reversed_gaps(
-    method: str, shared: dict, settings: dict, *, early_stopping: bool = True, **knobs
+    method: str,
+    shared: dict,
+    settings: dict,
+    *,
+    early_stopping: bool = True,
+    scenario: str = "spurious_attribute",
+    **knobs,
 ) -> list[float]:
-    """Per seed: `method` accuracy minus `bt` accuracy on spurious_attribute's `reversed` split,
-    both fitted with the same `shared` settings on the same data (validation early stopping
-    unless `early_stopping=False`)."""
+    """Per seed: `method` accuracy minus `bt` accuracy on `scenario`'s `reversed` split, both
+    fitted with the same `shared` settings on the same data (validation early stopping unless
+    `early_stopping=False`)."""
     gaps = []
     for seed in SEEDS:
-        data = simulate.make("spurious_attribute", seed=seed, **SIZES, **knobs)
+        data = simulate.make(scenario, seed=seed, **SIZES, **knobs)
         validation = data.validation if early_stopping else None
         test = data.test_splits["reversed"]
         bt = make_method("bt", seed=seed, **shared).fit(data.train, validation)

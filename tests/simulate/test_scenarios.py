@@ -11,9 +11,11 @@ SMALL = {
     "latent_overlap": {"n_train": 400, "n_validation": 100, "n_test": 200, "n_ood": 200},
     "user_confounding": {"n_train": 400, "n_validation": 100, "n_test": 200},
     "spurious_attribute": {"n_train": 400, "n_validation": 100, "n_test": 200},
+    "spurious_text": {"n_train": 400, "n_validation": 100, "n_test": 200},
 }
 EXPECTED_SPLITS = {
     "spurious_attribute": ["independent", "reversed"],
+    "spurious_text": ["independent", "reversed"],
     "latent_overlap": ["id", "ood"],
     "user_confounding": ["consistent", "inconsistent"],
 }

@@ -2,6 +2,7 @@
 
 # Importing a module registers its methods.
 from causalpref.methods import (  # noqa: F401
+    augmentation,  # rrm_augment, counterfactual_augment
     environments,  # group_dro, vrex
     invariance,  # invariant_mmd
     odin,  # odin

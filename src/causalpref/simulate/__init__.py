@@ -8,13 +8,19 @@ from collections.abc import Callable
 from typing import Any
 
 from causalpref.errors import ConfigError, UnknownNameError
-from causalpref.simulate import latent_overlap, spurious_attribute, user_confounding
+from causalpref.simulate import (
+    latent_overlap,
+    spurious_attribute,
+    spurious_text,
+    user_confounding,
+)
 from causalpref.simulate.base import ScenarioData, oracle_accuracy
 
 SCENARIOS: dict[str, Callable[..., ScenarioData]] = {
     "latent_overlap": latent_overlap.simulate,
     "user_confounding": user_confounding.simulate,
     "spurious_attribute": spurious_attribute.simulate,
+    "spurious_text": spurious_text.simulate,
 }
 
 

@@ -57,20 +57,21 @@ def oracle_accuracy(data: PreferenceData) -> float:
 
 def pair_columns(
     split: str,
-    vec_a: np.ndarray,
-    vec_b: np.ndarray,
+    vec_a: np.ndarray | None,
+    vec_b: np.ndarray | None,
     label: np.ndarray,
     prob: np.ndarray,
     reward_a: np.ndarray,
     reward_b: np.ndarray,
     **extra: np.ndarray,
 ) -> PreferenceData:
-    """Assemble a simulated split with the canonical and ground-truth columns."""
+    """Assemble a simulated split with the canonical and ground-truth columns (text scenarios
+    pass no vectors and their texts in `extra`)."""
     n = len(label)
+    vectors = {} if vec_a is None else {"vector.a": vec_a, "vector.b": vec_b}
     cols: dict[str, Any] = {
         "pair_id": [f"{split}-{i}" for i in range(n)],
-        "vector.a": vec_a.astype(np.float32),
-        "vector.b": vec_b.astype(np.float32),
+        **{k: v.astype(np.float32) for k, v in vectors.items()},
         "label": label,
         "true_prob": prob,
         "true_reward.a": reward_a,
