@@ -248,6 +248,93 @@ def attributes(
 
 
 @app.command()
+def audit(
+    data: Annotated[
+        Path, typer.Argument(help="Preference data (text and/or vector.a / vector.b).")
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for audit.json and audit.html.")],
+    context: Annotated[
+        str | None,
+        typer.Option(help="Column holding the labeller's objective or user group (e.g. context)."),
+    ] = None,
+    users: Annotated[
+        Path | None, typer.Option(help="Users table (user_id + covariates) to join on user_id.")
+    ] = None,
+    attribute: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attributes",
+            help="Attribute to audit (repeatable or comma-separated; default: built-ins that need "
+            "no encoder, plus stored attr.<name>.a/.b); regex:<pattern> counts a marker.",
+        ),
+    ] = None,
+    encoder: Annotated[
+        str, typer.Option(help=ENCODER_HELP + " Used for text without stored vectors.")
+    ] = "hashing",
+    data_format: Annotated[str, typer.Option("--format", help=FORMAT_HELP)] = "auto",
+    cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
+    seed: Annotated[int, typer.Option(help="Seed of folds and bootstrap resamples.")] = 0,
+    progress: Annotated[bool, typer.Option("--progress/--quiet", help="Progress bars.")] = True,
+) -> None:
+    """Audit preference data: spurious attributes, latent overlap, labeller confounding, ...
+
+    Prints a summary and writes OUT/audit.json (findings with evidence, figure data, verdicts)
+    and OUT/audit.html (self-contained). Exit code 0 even when there are findings.
+    """
+    from causalpref.audit import run_audit, write_audit
+    from causalpref.features.attributes import REGEX_PREFIX, get_attribute
+
+    names = [n.strip() for item in attribute or [] for n in item.split(",") if n.strip()]
+    for name in names:  # stored attr.<name> columns are checked once the data is read
+        if name.startswith(REGEX_PREFIX):
+            get_attribute(name)
+    if users is not None and not users.is_file():
+        raise ConfigError(f"--users {users}: file not found; pass a users table (user_id, ...)")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: exists and is not a folder; pass a folder path")
+    enc = _encoder(encoder)
+    table = _load(data, data_format)
+    if users is not None:
+        from causalpref.data.loaders import join_users
+
+        table = join_users(table, users)
+    cache = None
+    if enc.spec != "precomputed":
+        from causalpref.features.cache import EmbeddingCache
+
+        cache = EmbeddingCache(cache_dir) if cache_dir is not None else EmbeddingCache()
+    report = run_audit(
+        table,
+        context=context,
+        attributes=names or None,
+        encoder=enc,
+        cache=cache,
+        seed=seed,
+        progress=progress,
+    )
+    written = write_audit(report, out)
+    typer.echo(_audit_summary(report, len(table)))
+    typer.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+def _audit_summary(report, n_pairs: int) -> str:
+    """Headline (worst severity and counts), one line per warning+ finding, then the verdicts."""
+    from collections import Counter
+
+    counts = Counter(f.severity for f in report.findings)
+    tally = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "notice") if counts[s])
+    worst = report.worst_severity() or "none"
+    lines = [f"audit of {n_pairs} pairs: worst severity {worst} ({tally or 'no findings'})"]
+    lines += [f"  [{f.severity}] {f.code}: {f.message}" for f in report.at_least("warning")]
+    skipped = [f"{c.name} ({c.skipped})" for c in report.checks if c.skipped]
+    if skipped:
+        lines.append("skipped: " + "; ".join(skipped))
+    lines.append("identification:")
+    lines += [f"  {v.status:15s} {v.estimand}" for v in report.verdicts]
+    return "\n".join(lines)
+
+
+@app.command()
 def bench(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/bench"),
     quick: Annotated[bool, typer.Option("--quick", help="Smaller data, 3 seeds.")] = False,
