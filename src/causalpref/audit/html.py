@@ -120,7 +120,8 @@ def _flatten(stats: Mapping[str, Any], prefix: str = "", depth: int = 2) -> dict
 
 # -- sections --------------------------------------------------------------------------------
 def _header(report: AuditReport, source: str) -> str:
-    n = report.data_summary.get("rows", report.data_summary.get("n_rows"))
+    summary = report.data_summary
+    n = summary.get("n_pairs", summary.get("rows", summary.get("n_rows")))
     facts = [f"source <code>{escape(source)}</code>"]
     if n is not None:
         facts.append(f"{escape(format_value(n))} comparisons")

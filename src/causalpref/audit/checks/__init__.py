@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from causalpref.audit.checks import labeller, overlap, spurious
+from causalpref.audit.checks import (
+    heterogeneity,
+    hygiene,
+    labeller,
+    overlap,
+    selection,
+    spurious,
+)
 from causalpref.audit.context import AuditContext
 from causalpref.audit.findings import CheckResult
 
@@ -12,6 +19,9 @@ CHECKS: dict[str, Callable[[AuditContext], CheckResult]] = {
     "spurious": spurious.run,
     "overlap": overlap.run,
     "labeller": labeller.run,
+    "heterogeneity": heterogeneity.run,
+    "hygiene": hygiene.run,
+    "selection": selection.run,
 }
 
 __all__ = ["CHECKS"]
