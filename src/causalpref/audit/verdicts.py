@@ -142,7 +142,12 @@ def _amce(name: str, row: dict[str, Any], covarying: list[str]) -> Verdict:
         f"raw {row['raw']['effect']:+.3f}; {share:.0%} of its variation is free of content"
     )
     reasons = []
-    if ctrl["status"] == "at_risk":
+    if ctrl["control"] == spurious.PROJECTED:
+        reasons.append(
+            "the content encodes the attribute, so the control is content minus its linear "
+            "direction, which can also remove content it is confounded with"
+        )
+    elif ctrl["status"] == "at_risk":
         reasons.append(f"little independent variation (< {spurious.LOW_RESIDUAL_SHARE:.0%})")
     if covarying:
         reasons.append(f"co-varies with {', '.join(covarying[:4])}")

@@ -6,9 +6,11 @@ scored on decided pairs with attribute ties counting half, with a Wilson interva
 
 Controlled effect (partially linear model, double-ML style): with Y = P(a preferred) - 1/2,
 A = attribute difference (a - b) in units of its root mean square and X = the pair difference
-of content vectors, K-fold ridge predicts Y and A from X with A's own best linear direction
-projected out of X (so the control is the rest of the content, not the attribute itself); the
-effect is the regression of residual Y on residual A, with a sandwich standard error. Raw and
+of content vectors, K-fold ridge (penalty by GCV) predicts Y and A from X; the effect is the
+regression of residual Y on residual A, with a sandwich standard error. When X predicts A almost
+fully (the content encodes the attribute), A's own best linear direction is projected out of X
+and the fit repeated; that fallback also removes content A is confounded with, so its estimate
+is marked at risk (docs/audit.md shows both failure modes on negative controls). Raw and
 controlled effects share one unit: change in P(a preferred) per s.d. of the attribute difference.
 Every fit is through the origin, which keeps the model antisymmetric in a and b.
 """
@@ -34,6 +36,7 @@ MIN_RESIDUAL_SHARE = 0.05  # < 5% of the attribute's variance is free of content
 LOW_RESIDUAL_SHARE = 0.2  # < 20%: identified from little independent variation (at risk)
 SMALL_RATIO = 0.5  # controlled effect under half the raw one: "largely explained by content"
 FOLDS = 5
+PROJECTED = "content minus the attribute's own linear direction"
 ONE_SIDED = 0.99  # labels all on one side: a file convention (chosen first), not a choice
 
 
@@ -137,7 +140,12 @@ def _raw_effect(diff: np.ndarray, labels: np.ndarray) -> dict[str, float]:
 def _controlled_effects(
     content: np.ndarray, diffs: dict[str, np.ndarray], labels: np.ndarray, seed: int
 ) -> dict[str, dict[str, Any]]:
-    """Cross-fitted partially linear effect of each attribute given content (see module doc)."""
+    """Cross-fitted partially linear effect of each attribute given content (see module doc).
+
+    The control is the full content. Only when the content determines the attribute does the
+    estimate fall back to content with the attribute's own linear direction projected out; that
+    fallback also removes any content the attribute is confounded with, so it is "at risk".
+    """
     names = list(diffs)
     if not names:
         return {}
@@ -145,26 +153,46 @@ def _controlled_effects(
     targets = np.column_stack([labels - 0.5] + [_standardise(diffs[n]) for n in names])
     folds = kfold(len(x), FOLDS, seed)
     grams = FoldGrams.of(x, targets, folds)
-    resid = np.zeros_like(targets[:, 1:]), np.zeros_like(targets[:, 1:])
+    shape = targets[:, 1:].shape
+    resid = {key: (np.zeros(shape), np.zeros(shape)) for key in ("full", "projected")}
     for i, (_, test) in enumerate(folds):
         eigen, xty, yty = grams.training(i)
         lam_y = eigen.gcv_penalty(xty[:, 0], float(yty[0]))
+        beta_y = eigen.solve(xty[:, 0], lam_y)
         for j in range(len(names)):
             lam_a = eigen.gcv_penalty(xty[:, j + 1], float(yty[j + 1]))
-            direction = eigen.solve(xty[:, j + 1], lam_a)
-            beta_a = eigen.solve(xty[:, j + 1], lam_a, avoid=direction)
-            beta_y = eigen.solve(xty[:, 0], lam_y, avoid=direction)
-            resid[0][test, j] = targets[test, j + 1] - x[test] @ beta_a
-            resid[1][test, j] = targets[test, 0] - x[test] @ beta_y
-    return {
-        name: _controlled_row(resid[1][:, j], resid[0][:, j], targets[:, j + 1])
-        for j, name in enumerate(names)
-    }
+            beta_a = eigen.solve(xty[:, j + 1], lam_a)
+            fits = {
+                "full": (beta_a, beta_y),
+                "projected": (
+                    eigen.solve(xty[:, j + 1], lam_a, avoid=beta_a),
+                    eigen.solve(xty[:, 0], lam_y, avoid=beta_a),
+                ),
+            }
+            for key, (b_a, b_y) in fits.items():
+                resid[key][0][test, j] = targets[test, j + 1] - x[test] @ b_a
+                resid[key][1][test, j] = targets[test, 0] - x[test] @ b_y
+    out = {}
+    for j, name in enumerate(names):
+        a = targets[:, j + 1]
+        row = _controlled_row(resid["full"][1][:, j], resid["full"][0][:, j], a, "content")
+        if row["status"] == "not_identified":
+            fallback = _controlled_row(
+                resid["projected"][1][:, j], resid["projected"][0][:, j], a, PROJECTED
+            )
+            if fallback["status"] != "not_identified":
+                fallback["status"] = "at_risk"
+                fallback["full_content_residual_share"] = row["residual_share"]
+                row = fallback
+        out[name] = row
+    return out
 
 
-def _controlled_row(y_res: np.ndarray, a_res: np.ndarray, a: np.ndarray) -> dict[str, Any]:
+def _controlled_row(
+    y_res: np.ndarray, a_res: np.ndarray, a: np.ndarray, control: str
+) -> dict[str, Any]:
     share = float(a_res @ a_res) / float(a @ a)
-    row: dict[str, Any] = {"residual_share": share}
+    row: dict[str, Any] = {"residual_share": share, "control": control}
     if share < MIN_RESIDUAL_SHARE:
         row["status"] = "not_identified"
         return row
@@ -230,9 +258,9 @@ def _effect_sentence(row: dict[str, Any]) -> str:
     text += f"{raw['high']:+.3f}]"
     if "effect" in ctrl:
         text += (
-            f"; controlling for content {ctrl['effect']:+.3f} [{ctrl['low']:+.3f}, "
+            f"; controlling for {ctrl['control']} {ctrl['effect']:+.3f} [{ctrl['low']:+.3f}, "
             f"{ctrl['high']:+.3f}] ({ctrl['residual_share']:.0%} of its variation is free of "
-            "content)"
+            "that control)"
         )
     return f"{text}: {row['reading']}."
 
