@@ -95,7 +95,11 @@ def sample_report() -> AuditReport:
             "heterogeneity",
             "warning",
             "Pooled training overrules context 'harmless' (<15% of rows>): accuracy 0.55 vs 0.74.",
-            {"context": "harmless", "gap": 0.19, "se": 0.02, "rows": list(range(40))},
+            {
+                "contexts": [{"context": "harmless", "gap": 0.19}, {"context": "x", "gap": 0.1}],
+                "se": 0.02,
+                "rows": list(range(40)),
+            },
             "Train with the context as an input, or one model per context.",
         ),
         Finding(
@@ -222,6 +226,13 @@ def test_format_value_is_short_and_honest():
     assert format_value(3.0) == "3"
     assert format_value(list(range(30))).endswith("(30 in all)")
     assert format_value(None) == "\u2013" and format_value(True) == "yes"
+    assert format_value([]) == "none"
+
+
+def test_evidence_records_become_a_small_table():
+    page = render_html(sample_report())
+    assert '<table class="records">' in page
+    assert '<th scope="col">gap</th>' in page
 
 
 def test_nice_ticks_cover_the_range():

@@ -35,7 +35,9 @@ SEVERITY_MARKS = {"error": "\u2716", "warning": "\u25b2", "notice": "\u25cf", "i
 
 def render_html(report: AuditReport) -> str:
     """The whole report page as a string (UTF-8 HTML5, self-contained)."""
-    source = report.data_summary.get("source") or report.data_summary.get("path") or "data"
+    source = (
+        report.data_summary.get("source") or report.data_summary.get("path") or "in-memory data"
+    )
     body = [
         _header(report, str(source)),
         _headline(report),
@@ -74,6 +76,8 @@ def format_value(value: Any) -> str:
         return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items())
     if isinstance(value, Iterable):
         items = list(value)
+        if not items:
+            return "none"
         shown = ", ".join(format_value(v) for v in items[:MAX_LIST_ITEMS])
         more = len(items) - MAX_LIST_ITEMS
         return f"{shown}, \u2026 ({len(items)} in all)" if more > 0 else shown
@@ -100,10 +104,41 @@ def _badge(severity: str) -> str:
 
 def _kv_table(items: Mapping[str, Any], cls: str = "kv") -> str:
     rows = "".join(
-        f'<tr><th scope="row">{escape(str(k))}</th><td>{escape(format_value(v))}</td></tr>'
+        f'<tr><th scope="row">{escape(str(k))}</th><td>{_cell(v)}</td></tr>'
         for k, v in items.items()
     )
     return f'<table class="{cls}"><tbody>{rows}</tbody></table>' if rows else ""
+
+
+def _cell(value: Any) -> str:
+    """Escaped HTML for one value; a list of records becomes a small table."""
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        return _records(value)
+    return escape(format_value(value))
+
+
+def _records(records: list[Mapping[str, Any]]) -> str:
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    shown = records[:MAX_LIST_ITEMS]
+    head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(format_value(r.get(c)))}</td>" for c in columns) + "</tr>"
+        for r in shown
+    )
+    more = len(records) - len(shown)
+    note = f'<p class="more">\u2026 and {more} more (all in audit.json)</p>' if more > 0 else ""
+    return (
+        f'<table class="records"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}'
+    )
+
+
+def _stats_list(stats: Mapping[str, Any]) -> str:
+    """Summary statistics as a definition list that flows into columns on wide pages."""
+    items = "".join(
+        f'<div class="stat"><dt>{escape(str(k))}</dt><dd>{_cell(v)}</dd></div>'
+        for k, v in _flatten(stats).items()
+    )
+    return f'<dl class="stats">{items}</dl>' if items else ""
 
 
 def _flatten(stats: Mapping[str, Any], prefix: str = "", depth: int = 2) -> dict[str, Any]:
@@ -283,7 +318,7 @@ def _check(check: CheckResult, index: int) -> str:
         codes = ", ".join(f"<code>{escape(f.code)}</code>" for f in check.findings)
         parts.append(f'<p class="codes">Findings: {codes}</p>')
     if check.stats:
-        parts.append(_kv_table(_flatten(check.stats), "kv stats"))
+        parts.append(_stats_list(check.stats))
     for j, fig in enumerate(check.figures):
         caption = f"<figcaption><b>{escape(fig.title)}.</b> {escape(fig.caption)}</figcaption>"
         svg = render_figure(fig, f"fig{index}-{j}")
@@ -367,7 +402,15 @@ table { border-collapse: collapse; font-size: .9rem; }
 .kv th { text-align: left; font-weight: 500; color: var(--muted); padding: .15rem 1rem .15rem 0;
   vertical-align: top; white-space: nowrap; }
 .kv td { padding: .15rem 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
-.stats { background: var(--panel); padding: .4rem .7rem; border-radius: 6px; }
+.stats { background: var(--panel); padding: .5rem .8rem; border-radius: 6px; margin: .5rem 0;
+  columns: 2 22rem; column-gap: 2rem; font-size: .88rem; }
+.stat { display: flex; gap: .8rem; break-inside: avoid; padding: .1rem 0; }
+.stat dt { color: var(--muted); flex: 0 1 55%; overflow-wrap: anywhere; }
+.stat dd { margin: 0; flex: 1 1 45%; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+.records { margin: .1rem 0; font-size: .85rem; }
+.records th, .records td { padding: .1rem .7rem .1rem 0; text-align: left; white-space: nowrap; }
+.records th { color: var(--muted); font-weight: 500; border-bottom: 1px solid var(--rule); }
+.more { margin: .1rem 0; color: var(--muted); font-size: .85rem; }
 .check { border-top: 1px solid var(--rule); padding-top: .2rem; }
 h2 + .check { border-top: none; }
 .check h3 { display: flex; flex-wrap: wrap; gap: .5rem; align-items: baseline; }

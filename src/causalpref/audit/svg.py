@@ -66,10 +66,13 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
 
 
 def fmt(x: float) -> str:
-    """A short label for a tick or value: up to 3 significant digits, no trailing zeros."""
+    """A short label for a tick or value: up to 3 significant digits, k / M for large numbers."""
     if x == 0:
         return "0"
-    if abs(x) >= 1e4 or abs(x) < 1e-3:
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.3g}{suffix}"
+    if abs(x) < 1e-3:
         return f"{x:.2g}"
     return f"{x:.3g}"
 
@@ -142,11 +145,16 @@ def _reference(scale: Scale, ref: float | None, top: float, bottom: float) -> li
 
 
 def _domain(values: Sequence[float], include: Sequence[float] = ()) -> tuple[float, float]:
+    """Round axis limits covering `values` and `include`; [0, 1] when everything is 0."""
     pool = [v for v in (*values, *include) if v is not None]
     if not pool:
         return 0.0, 1.0
-    ticks = nice_ticks(min(pool), max(pool))
-    return ticks[0], ticks[-1]
+    lo, hi = min(pool), max(pool)
+    if lo == hi == 0:
+        return 0.0, 1.0
+    ticks = nice_ticks(lo, hi)
+    low = 0.0 if lo >= 0 and ticks[0] < 0 else ticks[0]
+    return low, ticks[-1]
 
 
 def _note(spec: FigureSpec, uid: str, message: str) -> str:

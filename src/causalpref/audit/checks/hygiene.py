@@ -62,7 +62,10 @@ def run(ctx: AuditContext) -> CheckResult:
     stats: dict[str, Any] = {"rows": ctx.n, "pairs_compared_by": basis}
     for p in parts:
         stats.update(p["stats"])
-    figures = [_overview_figure(ctx.n, stats)] + [fig for p in parts for fig in p["figures"]]
+    figures = [fig for p in parts for fig in p["figures"]]
+    overview = _overview_figure(ctx.n, stats)
+    if any(row["value"] > 0 for row in overview.data["rows"]):
+        figures.insert(0, overview)
     return CheckResult(NAME, TITLE, findings=findings, stats=stats, figures=figures)
 
 
@@ -601,6 +604,6 @@ def _overview_figure(n: int, stats: dict[str, Any]) -> FigureSpec:
         "bars",
         {"rows": rows, "reference": None},
         xlabel="share of rows",
-        caption="Missing bars are zero. Repeated pairs are not a fault in themselves; their "
+        caption="Repeated pairs are not a fault in themselves; their "
         "labels are compared in the findings.",
     )
