@@ -47,6 +47,12 @@ BENCH_SCENARIOS: dict[str, BenchScenario] = {
         {"n_train": 4000, "n_validation": 1000, "n_test": 4000},
         {"n_train": 2000, "n_validation": 500, "n_test": 2000},
     ),
+    "spurious_text": BenchScenario(
+        "reversed",
+        "accuracy where the padding-quality link is reversed (text, hashing encoder)",
+        {"n_train": 4000, "n_validation": 1000, "n_test": 4000},
+        {"n_train": 2000, "n_validation": 500, "n_test": 2000},
+    ),
 }
 
 
