@@ -263,3 +263,17 @@ def test_fit_takes_method_settings_and_rejects_unknown_ones(tmp_path):
     bad = invoke("fit", data, "--method", "vrex", "--out", tmp_path / "m2", "--set", "penality=5")
     assert bad.exit_code != 0 and "valid settings" in str(bad.exception)
     assert not (tmp_path / "m2").exists()
+
+
+def test_text_scenario_fits_an_augmentation_method_with_the_data_encoder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAUSALPREF_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "st.jsonl"
+    knobs = ["--set", "n_train=200", "--set", "n_validation=50", "--set", "n_test=50"]
+    result = invoke("simulate", "spurious_text", "--out", data, "--set", "encoder=null", *knobs)
+    assert result.exit_code == 0, result.output
+    model = tmp_path / "m"
+    args = ["fit", data, "--method", "counterfactual_augment", "--out", model, "--epochs", 1]
+    result = invoke(*args, "--hidden-dim", 8, "--encoder", "hashing", "--set", "rewriters=padding")
+    assert result.exit_code == 0, result.output
+    settings = json.loads((model / "config.json").read_text())["settings"]
+    assert settings["encoder"] == "hashing" and settings["rewriters"] == "padding"

@@ -129,6 +129,8 @@ def fit(
     }
     if cls.uses_context:
         settings["context"] = context
+    if "encoder" in cls._param_names() and encoder != "precomputed":
+        settings["encoder"] = encoder  # methods that encode new pairs use the data's encoder
     model = cls(**settings).set_params(**_parse_knobs(setting or []))
     model.validate_params()
     enc = _encoder(encoder)
