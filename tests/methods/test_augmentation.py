@@ -55,18 +55,22 @@ def test_counterfactual_pairs_tie_neutral_rewrites_and_order_degradations(small)
     new = added_pairs(model, small.train)
     labels = np.asarray(new["label"])
     assert set(labels) == {0.5, 1.0}
-    assert model.rewrites_["padding"] == np.sum(labels == 0.5) > 0
-    assert model.rewrites_["degrade_points"] == np.sum(labels == 1.0) > 0
+    source = np.asarray(new["source"])
+    assert np.all(labels[source == "padding"] == 0.5) and np.sum(source == "padding") > 0
+    assert np.all(labels[source == "degrade_points"] == 1.0)
+    assert np.sum(source == "degrade_points") > 0
     for a, b, label in zip(new["response_a"], new["response_b"], labels, strict=True):
         assert a != b
         if label == 1.0:  # the original keeps its point; the rewrite lost one
             assert len(a.split(". ")) == len(b.split(". "))
 
 
-def test_augmented_models_fit_and_count_what_they_added(small):
+def test_augmented_models_fit_count_what_they_added_and_early_stop_on_their_objective(small):
     for name in ("rrm_augment", "counterfactual_augment"):
-        model = make_method(name, **FAST).fit(small.train)
-        assert model.n_augmented_ > len(small.train) // 2
+        model = make_method(name, **FAST).fit(small.train, validation=small.validation)
+        assert model.n_augmented_ == sum(model.augmented_counts_.values()) > len(small.train) // 2
+        # the selection score is minus the BT loss of augmented validation pairs (ties count)
+        assert all(r["validation_score"] < 0 for r in model.history_)
 
 
 def test_vectors_from_another_encoder_are_caught_before_training(small):

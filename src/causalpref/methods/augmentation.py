@@ -22,6 +22,7 @@ from causalpref.methods.registry import register_method
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
 ENCODER_CHECK_ROWS = 8
+SOURCE = "source"
 ENCODER_ATOL = 1e-4
 
 
@@ -70,20 +71,49 @@ class TextAugmentation(RewardModel):
 
     def _prepare_training_data(self, data: PreferenceData) -> PreferenceData:
         """The training pairs (vectors, label, weight) followed by the encoded new pairs."""
-        from causalpref.features.encode import encode_pairs
         from causalpref.features.encoders import get_encoder
 
-        encoder = get_encoder(self.encoder)
-        self._check_encoder(data, encoder)
-        new = self._new_pairs(data, np.random.default_rng(self.seed))
-        self.n_augmented_ = len(new[LABEL])
+        self._encoder = get_encoder(self.encoder)
+        self._check_encoder(data, self._encoder)
+        augmented, self.augmented_counts_ = self._augment(data, np.random.default_rng(self.seed))
+        self.n_augmented_ = sum(self.augmented_counts_.values())
+        return augmented
+
+    def _prepare_validation_data(self, validation: PreferenceData) -> PreferenceData:
+        """Validation pairs plus pairs made from them the same way, when they have the texts:
+        early stopping then scores the method's own objective, not the shortcut-rewarding
+        accuracy on the training distribution."""
+        if not all(validation.has(c) for c in self.training_columns()):
+            return validation
+        rng = np.random.default_rng([int(self.seed), 1])
+        return self._augment(validation, rng)[0]
+
+    def _selects_by_groups(self, validation: PreferenceData) -> bool:
+        """Early stopping uses the Bradley-Terry loss (ties included) of the augmented pairs."""
+        return True
+
+    def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
+        """Minus the weighted BT loss on validation: the ties count, unlike in accuracy."""
+        label, weight = validation.labels, validation.weights
+        nll = np.logaddexp(0.0, -margins) * label + np.logaddexp(0.0, margins) * (1.0 - label)
+        return -float(np.sum(weight * nll) / max(np.sum(weight), 1e-12))
+
+    def _augment(self, data: PreferenceData, rng) -> tuple[PreferenceData, dict[str, int]]:
+        """`data` reduced to vectors, label and weight, then the encoded new pairs; and the
+        number of new pairs per kind (their `source`)."""
+        from causalpref.features.encode import encode_pairs
+
+        new = self._new_pairs(data, rng)
         base = _pair_core(data, data.weights)
-        if not self.n_augmented_:
-            return base
+        counts = {
+            str(k): int(v) for k, v in zip(*np.unique(new[SOURCE], return_counts=True), strict=True)
+        }
+        if not new[LABEL]:
+            return base, counts
         added = PreferenceData.from_columns(new, validate=False)
-        added = encode_pairs(added, encoder, progress=self.verbose)
+        added = encode_pairs(added, self._encoder, progress=self.verbose)
         weight = np.full(len(added), float(self.augment_weight))
-        return PreferenceData.concat([base, _pair_core(added, weight)], validate=False)
+        return PreferenceData.concat([base, _pair_core(added, weight)], validate=False), counts
 
     def _check_encoder(self, data: PreferenceData, encoder) -> None:
         """The first rows' texts, encoded with `encoder`, must reproduce their vectors."""
@@ -144,14 +174,14 @@ class RRMAugment(TextAugmentation):
         prompts, resp_a, resp_b = _texts(data)
         rows = _sample(len(data), self.augment_fraction, rng)
         partners = _partners(prompts, rows, rng)
-        out: dict[str, list] = {PROMPT: [], RESPONSE_A: [], RESPONSE_B: [], LABEL: []}
+        out = _empty_pairs()
         for i, j in zip(rows, partners, strict=True):
             if j < 0:
                 continue
             off = resp_a[j] if rng.random() < 0.5 else resp_b[j]
             for a, b, label in ((resp_a[i], off, 1.0), (resp_b[i], off, 1.0)):
-                _append(out, prompts[i], a, b, label)
-            _append(out, prompts[i], resp_a[j], resp_b[j], 0.5)
+                _append(out, prompts[i], a, b, label, "on_prompt_wins")
+            _append(out, prompts[i], resp_a[j], resp_b[j], 0.5, "off_prompt_tie")
         return out
 
 
@@ -167,7 +197,13 @@ def _partners(prompts: Sequence, rows: np.ndarray, rng, tries: int = 8) -> np.nd
     return out
 
 
-def _append(out: dict[str, list], prompt, a: str, b: str, label: float) -> None:
+def _empty_pairs() -> dict[str, list]:
+    """Columns of new pairs; `source` names what made each pair (a rewriter, a pairing rule)."""
+    return {PROMPT: [], RESPONSE_A: [], RESPONSE_B: [], LABEL: [], SOURCE: []}
+
+
+def _append(out: dict[str, list], prompt, a: str, b: str, label: float, source: str) -> None:
+    out[SOURCE].append(source)
     out[PROMPT].append(prompt)
     out[RESPONSE_A].append(a)
     out[RESPONSE_B].append(b)
@@ -219,8 +255,7 @@ class CounterfactualAugment(TextAugmentation):
         labelled 0.5 (neutral), 1 (rewrite degrades) or 0 (rewrite upgrades)."""
         prompts, resp_a, resp_b = _texts(data)
         all_prompts, responses = prompts + prompts, resp_a + resp_b
-        out: dict[str, list] = {PROMPT: [], RESPONSE_A: [], RESPONSE_B: [], LABEL: []}
-        self.rewrites_ = {}
+        out = _empty_pairs()
         for k, name in enumerate(self.rewriter_names()):
             rewriter = get_rewriter(name)
             rows = _sample(len(responses), self.augment_fraction / 2, rng)
@@ -230,10 +265,7 @@ class CounterfactualAugment(TextAugmentation):
                 seed=int(self.seed) * 1000 + k,
             )
             label = {0: 0.5, -1: 1.0, 1: 0.0}[rewriter.effect]
-            made = 0
             for i, text in zip(rows, new, strict=True):
                 if text is not None and text != responses[i]:
-                    _append(out, all_prompts[i], responses[i], text, label)
-                    made += 1
-            self.rewrites_[name] = made
+                    _append(out, all_prompts[i], responses[i], text, label, name)
         return out

@@ -147,6 +147,10 @@ class RewardModel(abc.ABC):
         """Per-pair side information for the loss, from `training_columns`."""
         return {}
 
+    def _prepare_validation_data(self, validation: PreferenceData) -> PreferenceData:
+        """The pairs early stopping scores; augmentation methods add their own kinds of pair."""
+        return validation
+
     def _start_training(self, train: PairTensors) -> None:  # noqa: B027 (optional hook)
         """Called once before the first epoch (e.g. to set up per-group state)."""
 
@@ -185,8 +189,10 @@ class RewardModel(abc.ABC):
             seed=int(self.seed),
             verbose=self.verbose,
         )
-        val = self._tensors(validation) if validation is not None else None
         train = self._tensors(self._prepare_training_data(data), training=True)
+        if validation is not None:
+            validation = self._prepare_validation_data(validation)
+        val = self._tensors(validation) if validation is not None else None
         self._start_training(train)
         selection = None
         if validation is not None and self._selects_by_groups(validation):
