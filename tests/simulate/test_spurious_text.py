@@ -40,7 +40,7 @@ def test_text_shows_the_helpful_points_and_the_attribute_it_records():
     data = simulate.make("spurious_text", seed=1, attribute="marker", **BIG).train
     for side in "ab":
         np.testing.assert_array_equal(
-            count_points(data, side), data.column(f"latent.helpful_points.{side}")
+            count_points(data, side), data.column(f"shown.helpful_points.{side}")
         )
         opens = np.array([t.startswith(MARKER) for t in data.column(f"response_{side}")])
         np.testing.assert_array_equal(opens, data.column(f"attr.marker.{side}") == 1)
@@ -56,7 +56,7 @@ def test_length_is_the_word_count_and_padding_carries_no_quality():
     padding = np.array([sum(p in t for p in PADDING) for t in data.column("response_a")])
     # Content sentences have the same length whatever their quality: at fixed padding, words
     # barely move with the number of helpful points (under 0.5 words per point).
-    k = data.column("latent.helpful_points.a")
+    k = data.column("shown.helpful_points.a")
     for n in range(3):
         sel = padding == n
         slope = np.polyfit(k[sel], data.column("attr.length.a")[sel], 1)[0]
@@ -65,10 +65,10 @@ def test_length_is_the_word_count_and_padding_carries_no_quality():
 
 def test_quality_is_shown_only_through_a_noisy_readout():
     data = simulate.make("spurious_text", seed=3, **BIG).train
-    q, k = data.column("latent.quality.a"), data.column("latent.helpful_points.a")
+    q, k = data.column("latent.quality.a"), data.column("shown.helpful_points.a")
     assert 0.55 < np.corrcoef(q, k)[0, 1] < 0.8
     noiseless = simulate.make("spurious_text", seed=3, obs_noise=0.0, **BIG).train
-    q, k = noiseless.column("latent.quality.a"), noiseless.column("latent.helpful_points.a")
+    q, k = noiseless.column("latent.quality.a"), noiseless.column("shown.helpful_points.a")
     assert np.corrcoef(q, k)[0, 1] > 0.9
 
 

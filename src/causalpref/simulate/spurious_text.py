@@ -25,7 +25,7 @@ the attribute does not enter the reward: it is spurious. Test splits `independen
 sentences, or +-1 for a marker or list), so `attribute_effect` is in reward units per s.d.
 
 Columns: prompt, response_a/b, topic, attr.<attribute>.a/b, latent.quality.a/b,
-latent.helpful_points.a/b, env, the truth columns, and vector.a/b from `encoder` (hashing by
+shown.helpful_points.a/b, env, the truth columns, and vector.a/b from `encoder` (hashing by
 default: offline and fast; None keeps text only).
 """
 
@@ -82,8 +82,8 @@ def simulate(
             f"attr.{attribute}.b": sides[1]["recorded"],
             "latent.quality.a": sides[0]["q"],
             "latent.quality.b": sides[1]["q"],
-            "latent.helpful_points.a": sides[0]["k"].astype(np.float64),
-            "latent.helpful_points.b": sides[1]["k"].astype(np.float64),
+            "shown.helpful_points.a": sides[0]["k"].astype(np.float64),
+            "shown.helpful_points.b": sides[1]["k"].astype(np.float64),
             "env": (
                 np.asarray([f"env{e}" for e in env], dtype=object)
                 if env is not None
