@@ -161,13 +161,15 @@ def _attribute_findings(pairs: list[dict[str, Any]], kinds: dict[str, str]) -> l
     if not covarying:
         return []
     shown = "; ".join(
-        f"{p['factors'][0]} ~ {p['factors'][1]} ({p['mass']:.0%})" for p in covarying[:8]
+        f"{p['factors'][0]} ~ {p['factors'][1]} ({p['mass']:.0%} of {p['n_both_differ']})"
+        for p in covarying[:8]
     )
     more = f" and {len(covarying) - 8} more" if len(covarying) > 8 else ""
     message = (
-        f"{len(covarying)} pair(s) of attributes rarely vary independently (share of pairs "
-        f"where they disagree, 50% if independent): {shown}{more}. Their separate effects "
-        "cannot be told apart; often they measure one thing (e.g. two lengths)."
+        f"{len(covarying)} pair(s) of attributes rarely vary independently (share disagreeing "
+        f"of the pairs where both differ, 50% if independent; few such pairs count too): "
+        f"{shown}{more}. Their separate effects cannot be told apart; often they measure one "
+        "thing (e.g. two lengths) or one of them is rare."
     )
     evidence = {"pairs": [{"factors": p["factors"], "mass": p["mass"]} for p in covarying]}
     advice = "Audit one attribute of each such group, or collect pairs where they disagree."
