@@ -282,3 +282,12 @@ def test_report_renders_in_chromium_without_console_errors(tmp_path):
     assert console == []
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > MIN_PNG_BYTES
+
+
+def test_backticked_spans_render_as_code_and_stay_escaped():
+    from causalpref.audit.html import prose
+
+    assert prose("run `causalpref design` <now>") == (
+        "run <code>causalpref design</code> &lt;now&gt;"
+    )
+    assert prose("one ` alone") == "one ` alone"

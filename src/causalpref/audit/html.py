@@ -60,6 +60,14 @@ def render_html(report: AuditReport) -> str:
 
 
 # -- formatting ------------------------------------------------------------------------------
+def prose(text: str) -> str:
+    """Escaped text in which `backticked` spans (commands, columns) render as code."""
+    parts = escape(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick stays as it is
+        return escape(text)
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
 def format_value(value: Any) -> str:
     """A short human-readable rendering of an evidence or stats value (not escaped)."""
     if value is None:
@@ -247,7 +255,7 @@ def _verdicts(verdicts: list[Verdict]) -> str:
         f'<td><span class="status st-{escape(v.status)}">'
         f"{escape(STATUS_LABELS.get(v.status, v.status))}</span></td>"
         f"<td>{escape(v.assumption)}</td><td>{escape(v.evidence)}</td>"
-        f"<td>{escape(v.advice)}</td></tr>"
+        f"<td>{prose(v.advice)}</td></tr>"
         for v in verdicts
     )
     return (
@@ -276,13 +284,13 @@ def _findings(findings: list[Finding]) -> str:
 
 
 def _finding(f: Finding) -> str:
-    advice = f'<p class="advice"><b>What to do:</b> {escape(f.advice)}</p>' if f.advice else ""
+    advice = f'<p class="advice"><b>What to do:</b> {prose(f.advice)}</p>' if f.advice else ""
     return (
         f'<article class="finding sev-{escape(f.severity)}">'
         f'<p class="fhead">{_badge(f.severity)} <code class="code">{escape(f.code)}</code> '
         f'<span class="from">from <a href="#check-{escape(f.check)}">{escape(f.check)}</a>'
         f"</span></p>"
-        f'<p class="message">{escape(f.message)}</p>'
+        f'<p class="message">{prose(f.message)}</p>'
         f"{_kv_table(f.evidence, 'kv evidence')}{advice}</article>"
     )
 
