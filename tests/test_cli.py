@@ -17,7 +17,18 @@ def invoke(*args):
 
 @pytest.mark.parametrize(
     "command",
-    ["demo", "simulate", "fit", "evaluate", "score", "attributes", "methods", "scenarios"],
+    [
+        "demo",
+        "simulate",
+        "fit",
+        "evaluate",
+        "score",
+        "attributes",
+        "methods",
+        "scenarios",
+        "bench",
+        "audit",
+    ],
 )
 def test_every_command_has_help(command):
     result = invoke(command, "--help")
