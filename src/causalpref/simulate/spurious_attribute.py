@@ -38,6 +38,20 @@ def env_strengths(strength: float, env_spread: float, n_envs: int) -> np.ndarray
     return np.linspace(strength - env_spread, strength + env_spread, n_envs)
 
 
+def environment_problems(strength: float, env_spread: float, n_envs: int) -> list[str]:
+    """What is wrong with the environment knobs (empty when they are valid)."""
+    strengths = env_strengths(strength, env_spread, n_envs)
+    problems = []
+    if n_envs < 1:
+        problems.append(f"n_envs={n_envs}: expected at least 1")
+    if np.any(np.abs(strengths) >= 1) or abs(strength) >= 1:
+        problems.append(
+            f"strength={strength} with env_spread={env_spread} gives environment strengths "
+            f"{np.round(strengths, 3).tolist()}: each must lie strictly between -1 and 1"
+        )
+    return problems
+
+
 def simulate(
     *,
     strength: float = 0.7,
@@ -55,14 +69,7 @@ def simulate(
 ) -> ScenarioData:
     """Simulate spurious_attribute: corr(attribute, quality) = strength (on average) in training."""
     strengths = env_strengths(strength, env_spread, n_envs)
-    problems = []
-    if n_envs < 1:
-        problems.append(f"n_envs={n_envs}: expected at least 1")
-    if np.any(np.abs(strengths) >= 1) or abs(strength) >= 1:
-        problems.append(
-            f"strength={strength} with env_spread={env_spread} gives environment strengths "
-            f"{np.round(strengths, 3).tolist()}: each must lie strictly between -1 and 1"
-        )
+    problems = environment_problems(strength, env_spread, n_envs)
     if problems:
         raise ConfigError("spurious_attribute: " + "; ".join(problems))
     rng = np.random.default_rng(seed)

@@ -36,7 +36,7 @@ import numpy as np
 from causalpref.errors import ConfigError
 from causalpref.simulate.base import ScenarioData, pair_columns
 from causalpref.simulate.observation import bradley_terry_labels
-from causalpref.simulate.spurious_attribute import env_strengths
+from causalpref.simulate.spurious_attribute import env_strengths, environment_problems
 from causalpref.simulate.text_bank import MARKER, PADDING, TOPICS, VAGUE, join_sentences
 
 ATTRIBUTES = ("length", "marker", "formatting")
@@ -63,7 +63,7 @@ def simulate(
 ) -> ScenarioData:
     """Simulate spurious_text: the attribute co-varies with quality at `strength` in training."""
     strengths = env_strengths(strength, env_spread, n_envs)
-    _check_knobs(attribute, strength, strengths, n_envs)
+    _check_knobs(attribute, strength, env_spread, n_envs)
     rng = np.random.default_rng(seed)
     topics = list(TOPICS)
 
@@ -120,17 +120,10 @@ def simulate(
     )
 
 
-def _check_knobs(attribute: str, strength: float, strengths: np.ndarray, n_envs: int) -> None:
-    problems = []
+def _check_knobs(attribute: str, strength: float, env_spread: float, n_envs: int) -> None:
+    problems = environment_problems(strength, env_spread, n_envs)
     if attribute not in ATTRIBUTES:
-        problems.append(f"attribute={attribute!r}: expected one of {list(ATTRIBUTES)}")
-    if n_envs < 1:
-        problems.append(f"n_envs={n_envs}: expected at least 1")
-    if np.any(np.abs(strengths) >= 1) or abs(strength) >= 1:
-        problems.append(
-            f"strength={strength} gives environment strengths {np.round(strengths, 3).tolist()}: "
-            f"each must lie strictly between -1 and 1"
-        )
+        problems.insert(0, f"attribute={attribute!r}: expected one of {list(ATTRIBUTES)}")
     if problems:
         raise ConfigError("spurious_text: " + "; ".join(problems))
 
