@@ -6,8 +6,11 @@ labeller's context c, e.g. the objective a labeller was asked to apply (Table 2)
 
 from __future__ import annotations
 
+import torch
+
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
+from causalpref.methods.training import PairBatch, default_loss
 from causalpref.models.reward_nets import (
     AdversarialNet,
     ContextConcatNet,
@@ -57,20 +60,45 @@ class MultiheadReward(RewardModel):
 
 @register_method
 class AdversarialReward(RewardModel):
-    """Adversarial: Multihead whose trunk is trained to hide the context from an adversary."""
+    """Adversarial: Multihead whose trunk is trained to hide the context from an adversary.
+
+    `adversary_weight` is the paper's lambda. `adversary_steps` adds that many adversary-only
+    updates per batch before the joint step (0: the paper's single simultaneous step), with
+    learning rate `adversary_lr` (None: the model's `lr`); see docs/methods/adversarial.md.
+    """
 
     name = "adversarial"
     uses_context = True
     summary = "Multihead + gradient-reversal adversary predicting context (paper's Adversarial)"
 
-    def __init__(self, *, adversary_weight: float = 1.0, **settings):
+    def __init__(
+        self,
+        *,
+        adversary_weight: float = 1.0,
+        adversary_steps: int = 10,
+        adversary_lr: float | None = None,
+        **settings,
+    ):
         super().__init__(**settings)
         self.adversary_weight = adversary_weight
+        self.adversary_steps = adversary_steps
+        self.adversary_lr = adversary_lr
 
     def _check_params(self):
         problems = super()._check_params()
         if not (isinstance(self.adversary_weight, int | float) and self.adversary_weight >= 0):
             problems.append(f"adversary_weight={self.adversary_weight!r}: expected a number >= 0")
+        steps = self.adversary_steps
+        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+            problems.append(
+                f"adversary_steps={steps!r}: expected an integer >= 0 such as 10 "
+                f"(extra adversary-only updates per batch; 0 is the paper's single step)"
+            )
+        lr = self.adversary_lr
+        if lr is not None and not (isinstance(lr, int | float) and lr > 0):
+            problems.append(
+                f"adversary_lr={lr!r}: expected None (use lr) or a positive number such as 1e-3"
+            )
         return problems
 
     def _build_net(self, input_dim, n_contexts):
@@ -79,4 +107,11 @@ class AdversarialReward(RewardModel):
             n_contexts,
             hidden_dim=self.hidden_dim,
             adversary_weight=self.adversary_weight,
+            adversary_steps=self.adversary_steps,
+            adversary_lr=self.lr if self.adversary_lr is None else self.adversary_lr,
         )
+
+    def _loss(self, net: AdversarialNet, batch: PairBatch) -> torch.Tensor:
+        """The adversary's inner steps on this batch (if any), then L_BT + the reversed L_adv."""
+        net.train_adversary(batch.rep_a, batch.rep_b, batch.c, batch.weight)
+        return default_loss(net, batch)
