@@ -37,6 +37,16 @@ class PairTensors:
     def __len__(self) -> int:
         return self.x.shape[0]
 
+    def take(self, idx: torch.Tensor) -> PairTensors:
+        """The pairs at `idx`, in that order (copies)."""
+        return PairTensors(
+            x=self.x[idx],
+            c=self.c[idx],
+            label=self.label[idx],
+            weight=self.weight[idx],
+            extras={k: v[idx] for k, v in self.extras.items()},
+        )
+
     @classmethod
     def from_arrays(cls, xa, xb, c, label, weight, extras=None) -> PairTensors:
         x = torch.from_numpy(np.stack([xa, xb], axis=1).astype(np.float32, copy=False))
@@ -117,7 +127,7 @@ def stacked_rewards(net: RewardNet, x: torch.Tensor, c: torch.Tensor) -> np.ndar
     return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
 
 
-def forward_batch(net: RewardNet, pairs: PairTensors, idx: torch.Tensor) -> PairBatch:
+def forward_batch(net: RewardNet, pairs: PairTensors, idx: torch.Tensor | slice) -> PairBatch:
     """One stacked forward pass over both responses of the pairs at `idx`."""
     x = pairs.x[idx]
     b = x.shape[0]
@@ -137,7 +147,7 @@ def forward_batch(net: RewardNet, pairs: PairTensors, idx: torch.Tensor) -> Pair
 
 
 def batch_loss(
-    net: RewardNet, pairs: PairTensors, idx: torch.Tensor, loss_fn: LossFn = default_loss
+    net: RewardNet, pairs: PairTensors, idx: torch.Tensor | slice, loss_fn: LossFn = default_loss
 ) -> torch.Tensor:
     """The training loss of the pairs at `idx`."""
     return loss_fn(net, forward_batch(net, pairs, idx))
@@ -167,14 +177,17 @@ def train_net(
     net.train()
     for epoch in range(1, settings.epochs + 1):
         start, total, seen = time.perf_counter(), 0.0, 0
-        order = torch.randperm(len(train), generator=gen)
-        for idx in order.split(settings.batch_size):
-            loss = batch_loss(net, train, idx, loss_fn)
+        # One gather per epoch, then contiguous batches: slicing makes views, not copies.
+        shuffled = train.take(torch.randperm(len(train), generator=gen))
+        for first in range(0, len(shuffled), settings.batch_size):
+            idx = slice(first, first + settings.batch_size)
+            loss = batch_loss(net, shuffled, idx, loss_fn)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += float(loss.detach()) * len(idx)
-            seen += len(idx)
+            n = min(settings.batch_size, len(shuffled) - first)
+            total += float(loss.detach()) * n
+            seen += n
         row = {"epoch": epoch, "train_loss": total / max(seen, 1)}
         if validation is not None and len(validation):
             margins = pair_margins(net, validation)
