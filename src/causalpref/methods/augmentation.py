@@ -8,6 +8,7 @@ a mismatch between the two is caught before training.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,9 +66,9 @@ class TextAugmentation(RewardModel):
     def _build_net(self, input_dim: int, n_contexts: int) -> RewardNet:
         return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
 
+    @abc.abstractmethod
     def _new_pairs(self, data: PreferenceData, rng: np.random.Generator) -> dict[str, list]:
-        """Columns prompt / response_a / response_b / label of the pairs to add."""
-        raise NotImplementedError
+        """Columns prompt / response_a / response_b / label / source of the pairs to add."""
 
     def _prepare_training_data(self, data: PreferenceData) -> PreferenceData:
         """The training pairs (vectors, label, weight) followed by the encoded new pairs."""
