@@ -285,9 +285,12 @@ def overruled(row: dict) -> bool:
 def _comparison_stats(row: dict) -> dict[str, Any]:
     if "gap" not in row:
         return {"rows": row["n"], "compared": False}
+    return {"rows": row["n"], "minority": row["minority"], **_gap_fields(row)}
+
+
+def _gap_fields(row: dict) -> dict[str, Any]:
+    """Pooled and own-context accuracy of one compared context, and their gap with its s.e."""
     return {
-        "rows": row["n"],
-        "minority": row["minority"],
         "pooled_accuracy": rounded(row["pooled"]),
         "own_accuracy": rounded(row["own"]),
         "gap": rounded(row["gap"]),
@@ -320,17 +323,7 @@ def _borda_findings(comparison: list[dict], column: str | None) -> list[Finding]
 
 
 def _gap_evidence(rows: list[dict]) -> list[dict[str, Any]]:
-    return [
-        {
-            "context": r["context"],
-            "rows": r["n"],
-            "pooled_accuracy": rounded(r["pooled"]),
-            "own_accuracy": rounded(r["own"]),
-            "gap": rounded(r["gap"]),
-            "gap_se": rounded(r["se"]),
-        }
-        for r in rows
-    ]
+    return [{"context": r["context"], "rows": r["n"], **_gap_fields(r)} for r in rows]
 
 
 def _overruled_finding(rows: list[dict], column: str | None) -> Finding:
