@@ -1,6 +1,6 @@
 """Training throughput of causalpref's pairwise loop against a straightforward PyTorch loop.
 
-Model: the paper's MLP reward head (d=384 -> 512 -> 512 -> 64 -> 1, GELU). Both loops train the
+Model: the paper's MLP reward head (d=384 -> 512 -> 512 -> 64 -> 1, GELU). Every loop trains the
 same initial weights on the same pairs with batch 256 and Adam (lr 1e-4). Loops, run interleaved
 and repeated so machine noise hits all of them alike:
 
@@ -8,10 +8,14 @@ and repeated so machine noise hits all of them alike:
   BCE on r_a - r_b, default Adam (what a first implementation usually looks like);
 - two-pass, no DataLoader: the same two forward passes on pre-built tensors, fused Adam (isolates
   the effect of stacking both responses into one pass);
-- causalpref: `causalpref.methods.training.train_net`, the loop every method uses.
+- causalpref: `causalpref.methods.training.train_net`, the loop every method uses;
+- the straightforward loop and ours again with bf16 autocast around the forward pass (ours:
+  `precision="bf16"`), so each precision is compared with itself as well as with fp32.
 
-Prints pairs/second (median over repeats), GFLOP/s, the share of this machine's fp32 matmul peak
-(measured in the same run on a 2048 x 2048 matmul) and the per-epoch loss curves side by side.
+Prints pairs/second (median over repeats), GFLOP/s, the share of this machine's matmul peak at the
+loop's precision (measured in the same run on 2048 x 2048 matmuls), the speed-up against the
+straightforward fp32 loop and against the straightforward loop at the same precision, and the
+per-epoch loss curves side by side.
 
     python benchmarks/train_throughput.py [--pairs 16384] [--epochs 3] [--repeats 5]
 """
@@ -19,6 +23,7 @@ Prints pairs/second (median over repeats), GFLOP/s, the share of this machine's 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 
@@ -33,13 +38,17 @@ D, HIDDEN, LATENT, BATCH, LR = 384, 512, 64, 256, 1e-4
 
 
 def flops_per_pair() -> float:
-    """Forward + backward FLOPs of both responses (backward = 2 x forward for dense layers)."""
+    """Matmul FLOPs of forward + backward for both responses of a pair.
+
+    Backward costs two products per layer (input and weight gradients) except the first layer,
+    whose input needs no gradient.
+    """
     macs = D * HIDDEN + HIDDEN * HIDDEN + HIDDEN * LATENT + LATENT
-    return 2 * 3 * 2 * macs  # 2 flops/MAC, fwd+bwd ~ 3x fwd, 2 responses per pair
+    return 2 * 2 * (3 * macs - D * HIDDEN)  # 2 flops/MAC, 2 responses per pair
 
 
-def matmul_peak_gflops(n: int = 2048, repeats: int = 10) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def matmul_peak_gflops(dtype: torch.dtype, n: int = 2048, repeats: int = 10) -> float:
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     for _ in range(3):
         a @ b
     best = float("inf")
@@ -63,7 +72,13 @@ def fresh_net(seed: int = 1) -> SingleRewardNet:
     return SingleRewardNet(D, hidden_dim=HIDDEN, latent_dim=LATENT)
 
 
-def straightforward(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[float]]:
+def precision_context(precision: str):
+    if precision == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def straightforward(xa, xb, y, epochs, seed, precision="fp32") -> tuple[float, list[float]]:
     net = fresh_net()
     opt = torch.optim.Adam(net.parameters(), lr=LR)
     loader = DataLoader(
@@ -76,9 +91,10 @@ def straightforward(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[floa
     for _ in range(epochs):
         total = 0.0
         for a, b, t in loader:
-            ra, _ = net(a, None)
-            rb, _ = net(b, None)
-            loss = F.binary_cross_entropy_with_logits(ra - rb, t)
+            with precision_context(precision):
+                ra, _ = net(a, None)
+                rb, _ = net(b, None)
+            loss = F.binary_cross_entropy_with_logits(ra.float() - rb.float(), t)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -87,7 +103,7 @@ def straightforward(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[floa
     return time.perf_counter() - start, curve
 
 
-def two_pass(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[float]]:
+def two_pass(xa, xb, y, epochs, seed, precision="fp32") -> tuple[float, list[float]]:
     net = fresh_net()
     opt = torch.optim.Adam(net.parameters(), lr=LR, fused=True)
     gen = torch.Generator().manual_seed(seed)
@@ -106,7 +122,7 @@ def two_pass(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[float]]:
     return time.perf_counter() - start, curve
 
 
-def ours(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[float]]:
+def ours(xa, xb, y, epochs, seed, precision="fp32") -> tuple[float, list[float]]:
     net = fresh_net()
     n = len(y)
     pairs = PairTensors.from_arrays(
@@ -120,16 +136,20 @@ def ours(xa, xb, y, epochs: int, seed: int) -> tuple[float, list[float]]:
         patience=None,
         seed=seed,
         verbose=False,
+        precision=precision,
     )
     start = time.perf_counter()
     history, _ = train_net(net, pairs, None, settings)
     return time.perf_counter() - start, [row["train_loss"] for row in history]
 
 
+# name -> (loop, precision); the first loop of each precision is that precision's baseline.
 LOOPS = {
-    "straightforward (DataLoader, 2 passes)": straightforward,
-    "two-pass, no DataLoader": two_pass,
-    "causalpref train_net": ours,
+    "straightforward (DataLoader, 2 passes)": (straightforward, "fp32"),
+    "two-pass, no DataLoader": (two_pass, "fp32"),
+    "causalpref train_net": (ours, "fp32"),
+    "straightforward, bf16 autocast": (straightforward, "bf16"),
+    "causalpref train_net, precision=bf16": (ours, "bf16"),
 }
 
 
@@ -141,33 +161,43 @@ def main() -> None:
     args = parser.parse_args()
 
     xa, xb, y = make_data(args.pairs)
-    peak = matmul_peak_gflops()
+    peak = {"fp32": matmul_peak_gflops(torch.float32), "bf16": matmul_peak_gflops(torch.bfloat16)}
     times: dict[str, list[float]] = {name: [] for name in LOOPS}
     curves: dict[str, list[float]] = {}
     for rep in range(args.repeats):
-        for name, loop in LOOPS.items():
-            seconds, curve = loop(xa, xb, y, args.epochs, seed=rep)
+        for name, (loop, precision) in LOOPS.items():
+            seconds, curve = loop(xa, xb, y, args.epochs, seed=rep, precision=precision)
             times[name].append(seconds)
             curves.setdefault(name, curve)
     work = args.pairs * args.epochs
-    base = statistics.median(times[next(iter(LOOPS))])
+    median = {name: statistics.median(t) for name, t in times.items()}
+    baseline: dict[str, float] = {}
+    for name, (_, precision) in LOOPS.items():
+        baseline.setdefault(precision, median[name])
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, d={D}, batch={BATCH}, "
         f"{args.pairs} pairs x {args.epochs} epochs, {args.repeats} repeats (median)"
     )
-    print(f"measured fp32 matmul peak (2048^3): {peak:.1f} GFLOP/s\n")
     print(
-        f"{'loop':40s} {'pairs/s':>9s} {'GFLOP/s':>8s} {'% peak':>7s} {'speed-up':>9s}  "
-        "loss per epoch (first repeat)"
+        f"measured matmul peak (2048^3): fp32 {peak['fp32']:.1f} GFLOP/s, "
+        f"bf16 {peak['bf16']:.1f} GFLOP/s\n"
     )
-    for name in LOOPS:
-        med = statistics.median(times[name])
+    print(
+        f"{'loop':40s} {'pairs/s':>9s} {'GFLOP/s':>8s} {'% peak':>7s} {'vs fp32':>8s} "
+        f"{'vs same':>8s}  loss per epoch (first repeat)"
+    )
+    for name, (_, precision) in LOOPS.items():
+        med = median[name]
         gflops = flops_per_pair() * work / med / 1e9
         loss = " ".join(f"{v:.4f}" for v in curves[name])
         print(
-            f"{name:40s} {work / med:9.0f} {gflops:8.1f} {100 * gflops / peak:6.1f}% "
-            f"{base / med:8.2f}x  {loss}"
+            f"{name:40s} {work / med:9.0f} {gflops:8.1f} {100 * gflops / peak[precision]:6.1f}% "
+            f"{baseline['fp32'] / med:7.2f}x {baseline[precision] / med:7.2f}x  {loss}"
         )
+    print(
+        "\nvs fp32: speed-up against the straightforward fp32 loop; vs same: against the "
+        "straightforward loop at the same precision. % peak uses the peak of the loop's precision."
+    )
 
 
 if __name__ == "__main__":

@@ -266,13 +266,17 @@ def test_fit_takes_method_settings_and_rejects_unknown_ones(tmp_path):
         "penalty=5",
         "--set",
         "env=env",
+        "--precision",
+        "bf16",
         "--quiet",
     )
     assert result.exit_code == 0, result.output
     settings = json.loads((model / "config.json").read_text())["settings"]
-    assert settings["penalty"] == 5 and settings["env"] == "env"
+    assert settings["penalty"] == 5 and settings["env"] == "env" and settings["precision"] == "bf16"
     bad = invoke("fit", data, "--method", "vrex", "--out", tmp_path / "m2", "--set", "penality=5")
     assert bad.exit_code != 0 and "valid settings" in str(bad.exception)
+    fp16 = invoke("fit", data, "--method", "vrex", "--out", tmp_path / "m2", "--precision", "fp16")
+    assert fp16.exit_code != 0 and "precision='fp16'" in str(fp16.exception)
     assert not (tmp_path / "m2").exists()
 
 

@@ -82,6 +82,10 @@ def simulate_cmd(
 ENCODER_HELP = "Text encoder: hashing, minilm, wordllama, hf:<path>, or precomputed (vectors)."
 FORMAT_HELP = "Input format: auto, canonical, trl, hh, chat, arena or relabeled_hh."
 CACHE_HELP = "Embedding cache folder (default: $CAUSALPREF_CACHE or ~/.cache/causalpref)."
+PRECISION_HELP = (
+    "Training precision: fp32, or bf16 (bfloat16 matrix products, fp32 weights; about 2.5x "
+    "faster on CPUs with AVX512-BF16 or AMX, see docs/performance.md)."
+)
 
 
 @app.command()
@@ -100,6 +104,7 @@ def fit(
     hidden_dim: Annotated[int, typer.Option(help="Width of hidden layers.")] = 512,
     batch_size: Annotated[int, typer.Option(help="Pairs per batch.")] = 256,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
     verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="Per-epoch progress.")] = True,
     setting: Annotated[
         list[str] | None,
@@ -125,6 +130,7 @@ def fit(
         "hidden_dim": hidden_dim,
         "batch_size": batch_size,
         "seed": seed,
+        "precision": precision,
         "verbose": verbose,
     }
     if cls.uses_context:

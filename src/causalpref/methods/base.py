@@ -18,6 +18,7 @@ from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError, NotFittedError
 from causalpref.evaluate.metrics import pairwise_accuracy
 from causalpref.methods.training import (
+    PRECISIONS,
     PairBatch,
     PairTensors,
     TrainSettings,
@@ -49,6 +50,7 @@ class RewardModel(abc.ABC):
         patience: int | None = None,
         validation_fraction: float = 0.1,
         context: str = "context",
+        precision: str = "fp32",
         seed: int = 0,
         verbose: bool = False,
     ):
@@ -60,6 +62,7 @@ class RewardModel(abc.ABC):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.context = context
+        self.precision = precision
         self.seed = seed
         self.verbose = verbose
 
@@ -110,6 +113,11 @@ class RewardModel(abc.ABC):
         ):
             problems.append(
                 f"validation_fraction={self.validation_fraction!r}: expected a number in [0, 1)"
+            )
+        if self.precision not in PRECISIONS:
+            problems.append(
+                f"precision={self.precision!r}: expected one of {list(PRECISIONS)} "
+                "(bf16 runs matrix products in bfloat16, fast on CPUs with AVX512-BF16 or AMX)"
             )
         if not isinstance(self.seed, int | np.integer):
             problems.append(f"seed={self.seed!r}: expected an integer")
@@ -188,6 +196,7 @@ class RewardModel(abc.ABC):
             patience=self.patience,
             seed=int(self.seed),
             verbose=self.verbose,
+            precision=self.precision,
         )
         train = self._tensors(self._prepare_training_data(data), training=True)
         if validation is not None:

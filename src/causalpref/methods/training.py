@@ -2,6 +2,9 @@
 
 Both responses of a batch go through the net in one stacked forward pass; the loss is
 Bradley-Terry with ties and soft labels as targets of a weighted logistic loss on r_a - r_b.
+With `precision="bf16"` the net's forward pass runs under CPU autocast (matrix products in
+bfloat16 with fp32 accumulation); its outputs are cast back, so losses and penalties (MMD kernels,
+the adversary) are computed in fp32, as are weights, gradients, Adam's state and evaluation.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from causalpref.evaluate.metrics import pairwise_accuracy
 from causalpref.models.reward_nets import RewardNet
 
 EVAL_BATCH = 8192
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,17 @@ class PairTensors:
             weight=self.weight[idx],
             extras={k: v[idx] for k, v in self.extras.items()},
         )
+
+    def take_into(self, idx: torch.Tensor, out: PairTensors | None) -> PairTensors:
+        """`take(idx)` written into `out`'s tensors when given (same shapes): a reused buffer
+        spares the allocation, which costs more than the copy itself for large pair sets."""
+        if out is None:
+            return self.take(idx)
+        for name in ("x", "c", "label", "weight"):
+            torch.index_select(getattr(self, name), 0, idx, out=getattr(out, name))
+        for key, value in self.extras.items():
+            torch.index_select(value, 0, idx, out=out.extras[key])
+        return out
 
     @classmethod
     def from_arrays(cls, xa, xb, c, label, weight, extras=None) -> PairTensors:
@@ -104,6 +119,14 @@ class TrainSettings:
     patience: int | None
     seed: int
     verbose: bool
+    precision: str = "fp32"
+
+
+def autocast(precision: str):
+    """The autocast context of a training precision: bf16 matrix products, or plain fp32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r}: expected one of {PRECISIONS}")
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def pair_margins(net: RewardNet, pairs: PairTensors) -> np.ndarray:
@@ -127,13 +150,16 @@ def stacked_rewards(net: RewardNet, x: torch.Tensor, c: torch.Tensor) -> np.ndar
     return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
 
 
-def forward_batch(net: RewardNet, pairs: PairTensors, idx: torch.Tensor | slice) -> PairBatch:
+def forward_batch(
+    net: RewardNet, pairs: PairTensors, idx: torch.Tensor | slice, precision: str = "fp32"
+) -> PairBatch:
     """One stacked forward pass over both responses of the pairs at `idx`."""
     x = pairs.x[idx]
     b = x.shape[0]
     c = pairs.c[idx]
-    reward, rep = net(x.reshape(2 * b, -1), c.repeat_interleave(2))
-    reward, rep = reward.view(b, 2), rep.view(b, 2, -1)
+    with autocast(precision):
+        reward, rep = net(x.reshape(2 * b, -1), c.repeat_interleave(2))
+    reward, rep = reward.float().view(b, 2), rep.float().view(b, 2, -1)
     return PairBatch(
         reward_a=reward[:, 0],
         reward_b=reward[:, 1],
@@ -147,10 +173,14 @@ def forward_batch(net: RewardNet, pairs: PairTensors, idx: torch.Tensor | slice)
 
 
 def batch_loss(
-    net: RewardNet, pairs: PairTensors, idx: torch.Tensor | slice, loss_fn: LossFn = default_loss
+    net: RewardNet,
+    pairs: PairTensors,
+    idx: torch.Tensor | slice,
+    loss_fn: LossFn = default_loss,
+    precision: str = "fp32",
 ) -> torch.Tensor:
     """The training loss of the pairs at `idx`."""
-    return loss_fn(net, forward_batch(net, pairs, idx))
+    return loss_fn(net, forward_batch(net, pairs, idx, precision))
 
 
 def train_net(
@@ -175,13 +205,14 @@ def train_net(
     history: list[dict] = []
     best_acc, best_epoch, best_state = -math.inf, 0, None
     net.train()
+    shuffled = None
     for epoch in range(1, settings.epochs + 1):
         start, total, seen = time.perf_counter(), 0.0, 0
-        # One gather per epoch, then contiguous batches: slicing makes views, not copies.
-        shuffled = train.take(torch.randperm(len(train), generator=gen))
+        # One gather per epoch into the same buffer, then contiguous batches (views, not copies).
+        shuffled = train.take_into(torch.randperm(len(train), generator=gen), shuffled)
         for first in range(0, len(shuffled), settings.batch_size):
             idx = slice(first, first + settings.batch_size)
-            loss = batch_loss(net, shuffled, idx, loss_fn)
+            loss = batch_loss(net, shuffled, idx, loss_fn, settings.precision)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
