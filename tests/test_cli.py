@@ -35,6 +35,12 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0 and "Usage" in result.output
 
 
+def test_demo_rejects_an_unknown_precision_before_running(tmp_path):
+    result = invoke("demo", "--quick", "--out", tmp_path / "d", "--precision", "fp16")
+    assert result.exit_code == 2 and "precision='fp16'" in result.output
+    assert not (tmp_path / "d").exists()
+
+
 def test_simulate_fit_evaluate_round_trip(tmp_path):
     data = tmp_path / "uc.parquet"
     result = invoke(

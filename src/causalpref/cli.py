@@ -36,6 +36,14 @@ def demo(
         bool, typer.Option("--quick", help="Fewer seeds and pairs (about 2 min).")
     ] = False,
     jobs: Annotated[int, typer.Option(help="Worker processes (each uses one core).")] = 2,
+    precision: Annotated[
+        str,
+        typer.Option(
+            help="Training precision: fp32 (the recorded run), bf16 (about half the time on CPUs "
+            "with bf16 instructions; see docs/paper-replication.md), or auto (bf16 where the CPU "
+            "has them, else fp32)."
+        ),
+    ] = "fp32",
 ) -> None:
     """Reproduce the founding paper's Tables 1 and 2 in simulation.
 
@@ -45,13 +53,22 @@ def demo(
     """
     from dataclasses import replace
 
+    from causalpref.models.precision import resolve_precision
     from causalpref.replicate.paper_tables import DemoConfig, run_demo
     from causalpref.replicate.report import write_demo_outputs
 
     if jobs < 1:
         _fail(f"--jobs {jobs}: expected a positive number of worker processes")
-    config = replace(DemoConfig.quick() if quick else DemoConfig(), jobs=jobs)
-    typer.echo(f"causalpref demo{' --quick' if quick else ''}: writing to {out}", err=True)
+    try:
+        resolved = resolve_precision(precision)
+    except ValueError as err:
+        _fail(str(err))
+    config = replace(DemoConfig.quick() if quick else DemoConfig(), jobs=jobs, precision=resolved)
+    typer.echo(
+        f"causalpref demo{' --quick' if quick else ''}: writing to {out}; training precision "
+        f"{resolved}" + (" (auto: this CPU's choice)" if precision == "auto" else ""),
+        err=True,
+    )
     rows = run_demo(config)
     text = write_demo_outputs(rows, config, out)
     typer.echo(text)

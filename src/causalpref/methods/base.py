@@ -18,7 +18,6 @@ from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError, NotFittedError
 from causalpref.evaluate.metrics import pairwise_accuracy
 from causalpref.methods.training import (
-    PRECISIONS,
     PairBatch,
     PairTensors,
     TrainSettings,
@@ -27,6 +26,7 @@ from causalpref.methods.training import (
     stacked_rewards,
     train_net,
 )
+from causalpref.models.precision import PRECISIONS
 from causalpref.models.reward_nets import RewardNet
 
 VECTOR_COLUMNS = ("vector.a", "vector.b")

@@ -109,6 +109,7 @@ class AdversarialReward(RewardModel):
             adversary_weight=self.adversary_weight,
             adversary_steps=self.adversary_steps,
             adversary_lr=self.lr if self.adversary_lr is None else self.adversary_lr,
+            precision=self.precision,
         )
 
     def _loss(self, net: AdversarialNet, batch: PairBatch) -> torch.Tensor:

@@ -4,7 +4,8 @@ Both responses of a batch go through the net in one stacked forward pass; the lo
 Bradley-Terry with ties and soft labels as targets of a weighted logistic loss on r_a - r_b.
 With `precision="bf16"` the net's forward pass runs under CPU autocast (matrix products in
 bfloat16 with fp32 accumulation); its outputs are cast back, so losses and penalties (MMD kernels,
-the adversary) are computed in fp32, as are weights, gradients, Adam's state and evaluation.
+cross-entropies) are computed in fp32, as are weights, gradients, Adam's state and evaluation.
+An adversary's own products follow the same precision (`AdversarialNet.adversary_loss`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import torch
 from torch.nn import functional as F
 
 from causalpref.evaluate.metrics import pairwise_accuracy
+from causalpref.models.precision import autocast
 from causalpref.models.reward_nets import RewardNet
 
 EVAL_BATCH = 8192
-PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,6 @@ class TrainSettings:
     seed: int
     verbose: bool
     precision: str = "fp32"
-
-
-def autocast(precision: str):
-    """The autocast context of a training precision: bf16 matrix products, or plain fp32."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r}: expected one of {PRECISIONS}")
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def pair_margins(net: RewardNet, pairs: PairTensors) -> np.ndarray:

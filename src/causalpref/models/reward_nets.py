@@ -14,6 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from causalpref.models.heads import mlp, reverse_gradient
+from causalpref.models.precision import autocast
 
 
 class RewardNet(nn.Module, abc.ABC):
@@ -96,17 +97,25 @@ class AdversarialNet(MultiheadNet):
         adversary_weight: float = 1.0,
         adversary_steps: int = 0,
         adversary_lr: float = 1e-4,
+        precision: str = "fp32",
     ):
         super().__init__(in_dim, n_contexts, hidden_dim=hidden_dim)
         self.adversary_weight = adversary_weight
         self.adversary_steps = adversary_steps
         self.adversary_lr = adversary_lr
+        self.precision = precision
         self.adversary = mlp(2 * hidden_dim, hidden_dim, n_contexts, hidden_layers=1)
         self._adversary_optimizer: torch.optim.Optimizer | None = None
 
     def adversary_loss(self, pair: torch.Tensor, c: torch.Tensor, weight: torch.Tensor):
-        """Weighted cross-entropy of the adversary's context prediction from [z; z']."""
-        per_row = F.cross_entropy(self.adversary(F.gelu(pair)), c, reduction="none")
+        """Weighted cross-entropy of the adversary's context prediction from [z; z'].
+
+        The adversary's products run at the training precision, like the trunk's; its logits are
+        cast back so the cross-entropy is fp32.
+        """
+        with autocast(self.precision):
+            logits = self.adversary(F.gelu(pair))
+        per_row = F.cross_entropy(logits.float(), c, reduction="none")
         return (per_row * weight).sum() / weight.sum()
 
     def auxiliary_loss(self, rep_a, rep_b, c, weight):

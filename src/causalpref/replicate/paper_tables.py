@@ -39,6 +39,7 @@ class DemoConfig:
     epochs: int = 10
     lr: float = 1e-3
     batch_size: int = 256
+    precision: str = "fp32"
     jobs: int = 2
     table1_rhos: tuple[float, ...] = TABLE1_RHOS
     table2_rhos: tuple[float, ...] = TABLE2_RHOS
@@ -63,6 +64,7 @@ class DemoConfig:
             "epochs": self.epochs,
             "lr": self.lr,
             "batch_size": self.batch_size,
+            "precision": self.precision,
             "seed": seed,
         }
 
