@@ -36,14 +36,7 @@ def demo(
         bool, typer.Option("--quick", help="Fewer seeds and pairs (about 2 min).")
     ] = False,
     jobs: Annotated[int, typer.Option(help="Worker processes (each uses one core).")] = 2,
-    precision: Annotated[
-        str,
-        typer.Option(
-            help="Training precision: fp32 (the recorded run), bf16 (about half the time on CPUs "
-            "with bf16 instructions; see docs/paper-replication.md), or auto (bf16 where the CPU "
-            "has them, else fp32)."
-        ),
-    ] = "fp32",
+    precision: Annotated[str, typer.Option(help=RUN_PRECISION_HELP)] = "fp32",
 ) -> None:
     """Reproduce the founding paper's Tables 1 and 2 in simulation.
 
@@ -53,16 +46,12 @@ def demo(
     """
     from dataclasses import replace
 
-    from causalpref.models.precision import resolve_precision
     from causalpref.replicate.paper_tables import DemoConfig, run_demo
     from causalpref.replicate.report import write_demo_outputs
 
     if jobs < 1:
         _fail(f"--jobs {jobs}: expected a positive number of worker processes")
-    try:
-        resolved = resolve_precision(precision)
-    except ValueError as err:
-        _fail(str(err))
+    resolved = _precision(precision)
     config = replace(DemoConfig.quick() if quick else DemoConfig(), jobs=jobs, precision=resolved)
     typer.echo(
         f"causalpref demo{' --quick' if quick else ''}: writing to {out}; training precision "
@@ -99,6 +88,10 @@ def simulate_cmd(
 ENCODER_HELP = "Text encoder: hashing, minilm, wordllama, hf:<path>, or precomputed (vectors)."
 FORMAT_HELP = "Input format: auto, canonical, trl, hh, chat, arena or relabeled_hh."
 CACHE_HELP = "Embedding cache folder (default: $CAUSALPREF_CACHE or ~/.cache/causalpref)."
+RUN_PRECISION_HELP = (
+    "Training precision: fp32 (the recorded runs), bf16 (about half the time on CPUs with bf16 "
+    "instructions; see docs/performance.md), or auto (bf16 where the CPU has them, else fp32)."
+)
 PRECISION_HELP = (
     "Training precision: fp32, or bf16 (bfloat16 matrix products, fp32 weights; about 2.5x "
     "faster on CPUs with AVX512-BF16 or AMX, see docs/performance.md)."
@@ -373,6 +366,7 @@ def bench(
     ] = None,
     seeds: Annotated[int | None, typer.Option(help="Seeds (default 5, or 3 with --quick).")] = None,
     jobs: Annotated[int, typer.Option(help="Worker processes (each uses one core).")] = 2,
+    precision: Annotated[str, typer.Option(help=RUN_PRECISION_HELP)] = "fp32",
 ) -> None:
     """Every applicable method on every scenario, scored by each scenario's shift metric.
 
@@ -399,6 +393,7 @@ def bench(
         seeds=seeds if seeds is not None else (3 if quick else 5),
         quick=quick,
         jobs=jobs,
+        precision=_precision(precision),
     )
     if config.seeds < 2:
         raise ConfigError(f"--seeds {config.seeds}: a standard error needs at least 2 seeds")
@@ -458,6 +453,16 @@ def scenarios() -> None:
     for name in simulate.available_scenarios():
         knobs = ", ".join(f"{k}={v!r}" for k, v in simulate.scenario_knobs(name).items())
         typer.echo(f"{name}: {knobs}")
+
+
+def _precision(value: str) -> str:
+    """--precision resolved (auto -> this CPU's choice), or exit 2 naming the valid values."""
+    from causalpref.models.precision import resolve_precision
+
+    try:
+        return resolve_precision(value)
+    except ValueError as err:
+        _fail(f"--precision: {err}")
 
 
 def _load(path: Path, data_format: str):

@@ -67,6 +67,7 @@ class BenchConfig:
     hidden_dim: int = 128
     epochs: int = 10
     lr: float = 1e-3
+    precision: str = "fp32"
     jobs: int = 2
 
     def method_names(self) -> list[str]:
@@ -102,6 +103,7 @@ def run_scenario_seed(task: tuple[str, int], config: BenchConfig) -> list[dict]:
             hidden_dim=config.hidden_dim,
             epochs=config.epochs,
             lr=config.lr,
+            precision=config.precision,
             seed=seed,
             validation_fraction=0.0,
         )
