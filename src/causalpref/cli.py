@@ -93,8 +93,9 @@ RUN_PRECISION_HELP = (
     "instructions; see docs/performance.md), or auto (bf16 where the CPU has them, else fp32)."
 )
 PRECISION_HELP = (
-    "Training precision: fp32, or bf16 (bfloat16 matrix products, fp32 weights; about 2.5x "
-    "faster on CPUs with AVX512-BF16 or AMX, see docs/performance.md)."
+    "Training precision: fp32, bf16 (bfloat16 matrix products, fp32 weights; about 2.5x "
+    "faster on CPUs with AVX512-BF16 or AMX, see docs/performance.md), or auto (bf16 where the "
+    "CPU has those instructions, else fp32)."
 )
 
 
@@ -140,7 +141,7 @@ def fit(
         "hidden_dim": hidden_dim,
         "batch_size": batch_size,
         "seed": seed,
-        "precision": precision,
+        "precision": _precision(precision),
         "verbose": verbose,
     }
     if cls.uses_context:

@@ -108,13 +108,14 @@ class AdversarialNet(MultiheadNet):
         self._adversary_optimizer: torch.optim.Optimizer | None = None
 
     def adversary_loss(self, pair: torch.Tensor, c: torch.Tensor, weight: torch.Tensor):
-        """Weighted cross-entropy of the adversary's context prediction from [z; z'].
+        """Weighted cross-entropy of the adversary's context prediction from [z; z']."""
+        return self._context_loss(F.gelu(pair), c, weight)
 
-        The adversary's products run at the training precision, like the trunk's; its logits are
-        cast back so the cross-entropy is fp32.
-        """
+    def _context_loss(self, activated_pair, c, weight):
+        """The adversary's loss from GELU([z; z']). Its products run at the training precision,
+        like the trunk's; the logits are cast back so the cross-entropy is fp32."""
         with autocast(self.precision):
-            logits = self.adversary(F.gelu(pair))
+            logits = self.adversary(activated_pair)
         per_row = F.cross_entropy(logits.float(), c, reduction="none")
         return (per_row * weight).sum() / weight.sum()
 
@@ -134,9 +135,9 @@ class AdversarialNet(MultiheadNet):
             self._adversary_optimizer = torch.optim.Adam(
                 self.adversary.parameters(), lr=self.adversary_lr
             )
-        pair = torch.cat([rep_a, rep_b], dim=-1).detach()
+        activated = F.gelu(torch.cat([rep_a, rep_b], dim=-1).detach())  # fixed for the k steps
         for _ in range(self.adversary_steps):
-            loss = self.adversary_loss(pair, c, weight)
+            loss = self._context_loss(activated, c, weight)
             self._adversary_optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self._adversary_optimizer.step()
