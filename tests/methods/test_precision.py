@@ -9,7 +9,8 @@ import pytest
 
 from causalpref import simulate
 from causalpref.errors import ConfigError
-from causalpref.methods import make_method
+from causalpref.methods import load_model, make_method
+from causalpref.models.precision import resolve_precision
 
 CURVE_TOLERANCE = 1e-3
 EQUIVALENCE_MARGIN = 0.005
@@ -74,5 +75,16 @@ def test_bf16_reaches_the_fp32_accuracy_over_seeds():
 
 
 def test_unknown_precision_is_a_clear_error(data):
-    with pytest.raises(ConfigError, match=r"precision='fp16': expected one of \['fp32', 'bf16'\]"):
+    with pytest.raises(ConfigError, match=r"precision='fp16': expected one of \['auto', 'fp32'"):
         make_method("bt", precision="fp16").fit(data.train)
+
+
+def test_auto_is_resolved_at_fit_and_the_precision_used_is_saved(data, tmp_path):
+    model = make_method("adversarial", epochs=1, hidden_dim=8, precision="auto")
+    context = np.resize(np.array(["x", "y"], dtype=object), len(data.train))
+    model.fit(data.train.with_columns({"context": context}))
+    assert model.precision_ == resolve_precision("auto")
+    assert model.net_.precision == model.precision_  # the adversary follows it too
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded.precision == "auto" and loaded.precision_ == model.precision_

@@ -26,7 +26,7 @@ from causalpref.methods.training import (
     stacked_rewards,
     train_net,
 )
-from causalpref.models.precision import PRECISIONS
+from causalpref.models.precision import PRECISIONS, resolve_precision
 from causalpref.models.reward_nets import RewardNet
 
 VECTOR_COLUMNS = ("vector.a", "vector.b")
@@ -114,10 +114,11 @@ class RewardModel(abc.ABC):
             problems.append(
                 f"validation_fraction={self.validation_fraction!r}: expected a number in [0, 1)"
             )
-        if self.precision not in PRECISIONS:
+        if self.precision not in ("auto", *PRECISIONS):
             problems.append(
-                f"precision={self.precision!r}: expected one of {list(PRECISIONS)} "
-                "(bf16 runs matrix products in bfloat16, fast on CPUs with AVX512-BF16 or AMX)"
+                f"precision={self.precision!r}: expected one of {['auto', *PRECISIONS]} "
+                "(bf16 runs matrix products in bfloat16, fast on CPUs with AVX512-BF16 or AMX; "
+                "auto picks bf16 on such CPUs)"
             )
         if not isinstance(self.seed, int | np.integer):
             problems.append(f"seed={self.seed!r}: expected an integer")
@@ -185,6 +186,7 @@ class RewardModel(abc.ABC):
             self._check_columns(validation, "validation data")
         self.input_dim_ = data.vector_dim
         self.contexts_ = _context_vocabulary(data, self.context) if self.uses_context else []
+        self.precision_ = resolve_precision(self.precision)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             net = self._build_net(self.input_dim_, max(len(self.contexts_), 1))
@@ -196,7 +198,7 @@ class RewardModel(abc.ABC):
             patience=self.patience,
             seed=int(self.seed),
             verbose=self.verbose,
-            precision=self.precision,
+            precision=self.precision_,
         )
         train = self._tensors(self._prepare_training_data(data), training=True)
         if validation is not None:

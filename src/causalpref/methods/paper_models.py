@@ -11,6 +11,7 @@ import torch
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
 from causalpref.methods.training import PairBatch, default_loss
+from causalpref.models.precision import resolve_precision
 from causalpref.models.reward_nets import (
     AdversarialNet,
     ContextConcatNet,
@@ -109,7 +110,7 @@ class AdversarialReward(RewardModel):
             adversary_weight=self.adversary_weight,
             adversary_steps=self.adversary_steps,
             adversary_lr=self.lr if self.adversary_lr is None else self.adversary_lr,
-            precision=self.precision,
+            precision=resolve_precision(self.precision),
         )
 
     def _loss(self, net: AdversarialNet, batch: PairBatch) -> torch.Tensor:

@@ -32,6 +32,7 @@ def save_model(model, path) -> Path:
             "contexts": model.contexts_,
             "best_epoch": model.best_epoch_,
             "history": model.history_,
+            "precision": model.precision_,
         },
         "encoder": getattr(model, "encoder_", None),
     }
@@ -68,6 +69,7 @@ def load_model(path):
     model.contexts_ = fitted["contexts"]
     model.best_epoch_ = fitted["best_epoch"]
     model.history_ = fitted["history"]
+    model.precision_ = fitted.get("precision", "fp32")  # saved before precision existed: fp32
     if config.get("encoder") is not None:
         model.encoder_ = config["encoder"]
     net = model._build_net(model.input_dim_, max(len(model.contexts_), 1))
