@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 
@@ -26,18 +27,20 @@ def test_inapplicable_methods_are_skipped_with_the_missing_column():
     assert skip_reason("bt", ["vector.a", "vector.b", "label"]) is None
 
 
+TINY = BenchConfig(
+    scenarios=("user_confounding",),
+    methods=("bt", "multihead"),
+    seeds=2,
+    quick=True,
+    hidden_dim=16,
+    epochs=1,
+    jobs=1,
+)
+
+
 @pytest.fixture(scope="module")
 def rows():
-    config = BenchConfig(
-        scenarios=("user_confounding",),
-        methods=("bt", "multihead"),
-        seeds=2,
-        quick=True,
-        hidden_dim=16,
-        epochs=1,
-        jobs=1,
-    )
-    return run_bench(config, progress=lambda msg: None)
+    return run_bench(TINY, progress=lambda msg: None)
 
 
 def test_rows_have_the_documented_keys(rows):
@@ -83,17 +86,7 @@ def test_the_default_configuration_runs_every_registered_method():
 
 def test_bf16_bench_matches_the_fp32_rows_closely(rows):
     """The precision setting reaches every fit; bf16 moves shift accuracy by under 2 points."""
-    config = BenchConfig(
-        scenarios=("user_confounding",),
-        methods=("bt", "multihead"),
-        seeds=2,
-        quick=True,
-        hidden_dim=16,
-        epochs=1,
-        jobs=1,
-        precision="bf16",
-    )
-    bf16 = run_bench(config, progress=lambda msg: None)
+    bf16 = run_bench(dataclasses.replace(TINY, precision="bf16"), progress=lambda msg: None)
     for a, b in zip(rows, bf16, strict=True):
         assert (a["method"], a["seed"]) == (b["method"], b["seed"])
         assert abs(a["shift_metric"] - b["shift_metric"]) < 0.02
