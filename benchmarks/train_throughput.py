@@ -18,6 +18,7 @@ matmuls), the speed-up against the straightforward fp32 loop and against the str
 at the same precision, and the per-epoch loss curves side by side.
 
     python benchmarks/train_throughput.py [--pairs 16384] [--epochs 3] [--repeats 5]
+    python benchmarks/train_throughput.py --profile   # where ours spends its time, then exit
 """
 
 from __future__ import annotations
@@ -153,14 +154,56 @@ LOOPS = {
 }
 
 
+def profile(xa, xb, y, epochs: int) -> None:
+    """Share of our fp32 loop's time in matrix products, and the cost of the per-epoch shuffle
+    into a fresh tensor against a reused buffer."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    ours(xa, xb, y, 1, seed=0)  # warm-up
+    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+        seconds, _ = ours(xa, xb, y, epochs, seed=0)
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    products = sum(e.self_cpu_time_total for e in events if e.key in ("aten::mm", "aten::addmm"))
+    batches = epochs * -(-len(y) // BATCH)
+    print(events.table(sort_by="self_cpu_time_total", row_limit=12))
+    rate = flops_per_pair() * BATCH / (products / 1e6 / batches) / 1e9
+    print(
+        f"matrix products: {products / 1e3 / batches:.2f} ms of {total / 1e3 / batches:.2f} ms "
+        f"per batch under the profiler ({100 * products / total:.0f}%), at {rate:.0f} GFLOP/s = "
+        f"{100 * rate / matmul_peak_gflops(torch.float32):.0f}% of the fp32 peak"
+    )
+    n = len(y)
+    pairs = PairTensors.from_arrays(
+        xa.numpy(), xb.numpy(), torch.zeros(n), y.numpy(), torch.ones(n)
+    )
+    buffer = pairs.take(torch.arange(n))
+    for label, gather in (
+        ("shuffle into a fresh tensor", lambda idx: pairs.take(idx)),
+        ("shuffle into a reused buffer", lambda idx: pairs.take_into(idx, buffer)),
+    ):
+        times = []
+        for _ in range(20):
+            idx = torch.randperm(n)
+            start = time.perf_counter()
+            gather(idx)
+            times.append(time.perf_counter() - start)
+        print(f"{label}: {1e3 * statistics.median(times):.1f} ms per epoch ({n} pairs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=16384)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="profile our fp32 loop and exit")
     args = parser.parse_args()
 
     xa, xb, y = make_data(args.pairs)
+    if args.profile:
+        profile(xa, xb, y, args.epochs)
+        return
     peak = {"fp32": matmul_peak_gflops(torch.float32), "bf16": matmul_peak_gflops(torch.bfloat16)}
     times: dict[str, list[float]] = {name: [] for name in LOOPS}
     curves: dict[str, list[float]] = {}

@@ -180,7 +180,8 @@ def test_early_stopping_uses_the_methods_own_score_where_it_has_one(name, scenar
 @pytest.mark.parametrize("name", available_methods())
 def test_bf16_precision_keeps_the_fp32_loss_curve(name, scenario):
     """Losses and penalties stay fp32 under bf16 (only the net's forward pass is autocast), so
-    every method's curve stays close; an MMD kernel computed in bf16 moved it by over 1.0."""
+    every method's curve stays close. Autocasting invariant_mmd's loss too fails this test (its
+    MMD kernel cancels in bf16; at hidden 512 its loss went from 0.72 to 1.86)."""
     curves = [
         [row["train_loss"] for row in fitted(name, scenario, precision=p).history_]
         for p in ("fp32", "bf16")
