@@ -93,7 +93,7 @@ RUN_PRECISION_HELP = (
     "instructions; see docs/performance.md), or auto (bf16 where the CPU has them, else fp32)."
 )
 PRECISION_HELP = (
-    "Training precision: fp32, bf16 (bfloat16 matrix products, fp32 weights; about 2.5x "
+    "Training precision: fp32, bf16 (bfloat16 matrix products, fp32 weights; 1.7x-2.8x "
     "faster on CPUs with AVX512-BF16 or AMX, see docs/performance.md), or auto (bf16 where the "
     "CPU has those instructions, else fp32)."
 )
