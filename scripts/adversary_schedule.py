@@ -26,12 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from causalpref import simulate
 from causalpref.evaluate import mean_se
 from causalpref.evaluate.probes import context_probe
 from causalpref.evaluate.runner import run_tasks
 from causalpref.methods import make_method
-from causalpref.replicate.paper_tables import DemoConfig
+from causalpref.replicate.paper_tables import DemoConfig, table2_data
 
 RHOS = (0.8, 0.9)
 FEATURES = ("shared", "type_specific")
@@ -69,15 +68,7 @@ def label(steps: int, lr: float | None) -> str:
 
 def run_task(task: Task) -> list[dict]:
     """Fit the stage's models on one data set; selection rows carry no test-split number."""
-    data = simulate.make(
-        "user_confounding",
-        seed=task.seed,
-        rho=task.rho,
-        features=task.features,
-        n_train=DEMO.table2_n_train,
-        n_validation=DEMO.table2_n_validation,
-        n_test=DEMO.table2_n_test,
-    )
+    data = table2_data(DEMO, task.rho, task.features, task.seed)
     if task.stage == "select":
         fits = [("adversarial", adversary_settings(*s), label(*s)) for s in GRID]
     else:

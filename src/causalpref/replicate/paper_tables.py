@@ -96,6 +96,19 @@ def plan(config: DemoConfig) -> list[Task]:
     return tasks
 
 
+def table2_data(config: DemoConfig, rho: float, features: str, seed: int):
+    """The `user_confounding` data set of one Table 2 cell, at the demo's sizes."""
+    return simulate.make(
+        "user_confounding",
+        seed=seed,
+        rho=rho,
+        features=features,
+        n_train=config.table2_n_train,
+        n_validation=config.table2_n_validation,
+        n_test=config.table2_n_test,
+    )
+
+
 def run_task(task: Task, config: DemoConfig) -> list[dict]:
     """Simulate the task's data set, fit its models, and return one result row per model."""
     if task.table == "table1":
@@ -109,15 +122,7 @@ def run_task(task: Task, config: DemoConfig) -> list[dict]:
             n_ood=config.table1_n_test,
         )
     else:
-        data = simulate.make(
-            "user_confounding",
-            seed=task.seed,
-            rho=task.rho,
-            features=task.features,
-            n_train=config.table2_n_train,
-            n_validation=config.table2_n_validation,
-            n_test=config.table2_n_test,
-        )
+        data = table2_data(config, task.rho, task.features, task.seed)
     rows = []
     for name in task.models:
         start = time.perf_counter()
