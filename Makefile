@@ -26,7 +26,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/train_throughput.py

@@ -31,6 +31,7 @@ from causalpref.data import PreferenceData  # noqa: E402
 from causalpref.features.cache import EmbeddingCache  # noqa: E402
 from causalpref.features.encode import encode_pairs, encode_texts  # noqa: E402
 from causalpref.features.encoders import get_encoder  # noqa: E402
+from causalpref.features.featurizer import Featurizer  # noqa: E402
 
 TARGET_SECONDS = 120.0
 TOPICS = ["tax", "gardening", "python", "travel", "cooking", "security", "history", "music"]
@@ -96,7 +97,8 @@ def bench(encoder_spec: str, data: PreferenceData, root: str) -> list[tuple[str,
     cache = EmbeddingCache(root)
     rows: list[tuple[str, float]] = []
     timed(rows, "encode into cache (cold, not in target)", lambda: _warm(data, encoder, cache))
-    ctx = AuditContext(data, context="context", encoder=encoder, cache=cache, progress=False)
+    featurizer = Featurizer(encoder=encoder_spec, cache_dir=root)
+    ctx = AuditContext(data, context="context", featurizer=featurizer, progress=False)
     timed(rows, "response vectors from warm cache", ctx.pair_difference)
     timed(rows, "prompt vectors from warm cache", ctx.prompt_vectors)
     timed(rows, "attributes from text", lambda: [ctx.attribute_values(n) for n in ctx.attributes])
@@ -105,7 +107,7 @@ def bench(encoder_spec: str, data: PreferenceData, root: str) -> list[tuple[str,
     total = timed(
         rows,
         "run_audit end to end (warm cache)",
-        lambda: run_audit(data, context="context", encoder=encoder, cache=cache, progress=False),
+        lambda: run_audit(data, context="context", encoder=featurizer, progress=False),
     )
     del total
     alternative = sklearn_alternative(ctx)

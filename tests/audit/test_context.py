@@ -6,7 +6,7 @@ import pytest
 from causalpref.audit.context import PROMPT_PROXY_NOTE, AuditContext, default_attributes
 from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError
-from causalpref.features.encoders import get_encoder
+from causalpref.features.featurizer import Featurizer
 
 
 def text_data(n=6):
@@ -51,7 +51,7 @@ def test_attribute_values_stored_and_from_text():
 
 
 def test_vectors_encoded_once_and_memoised():
-    ctx = AuditContext(text_data(), encoder=get_encoder("hashing"), progress=False)
+    ctx = AuditContext(text_data(), featurizer=Featurizer("hashing"), progress=False)
     assert ctx.has_text and ctx.has_vectors_or_encoder and not ctx.has_vectors
     va = ctx.vectors("a")
     assert va.shape == (6, 1024)

@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 
 from causalpref.audit import run_audit
-from causalpref.data.loaders import load_pairs, load_relabeled_hh
-from causalpref.features.encoders import get_encoder
-from causalpref.replicate.hh_confounding import HHConfig, split_for
+from causalpref.data import read_preferences
+from causalpref.evaluate.sources import objective_mix
 from tests.shared_data import HH_HARMLESS, RELABELED_HH, require
 
 
 def test_hh_harmless_chosen_responses_are_shorter_in_most_pairs():
-    data = load_pairs(require(HH_HARMLESS))
+    data = read_preferences(require(HH_HARMLESS))
     report = run_audit(data, attributes=["length_chars", "length_words"], progress=False)
     found = {f.code: f for f in report.findings}
     length = found["spurious.length_chars"]
@@ -26,18 +25,20 @@ def test_hh_harmless_chosen_responses_are_shorter_in_most_pairs():
 
 @pytest.fixture(scope="module")
 def relabeled():
-    return load_relabeled_hh(require(RELABELED_HH))
+    return read_preferences(require(RELABELED_HH), layout="relabeled_hh")
 
 
 def labeller_result(data):
     report = run_audit(
-        data, context="context", attributes=[], encoder=get_encoder("hashing"), progress=False
+        data, context="context", attributes=[], encoder="hashing", progress=False
     )
     return next(c for c in report.checks if c.name == "labeller")
 
 
 def test_objective_predictable_from_prompt_at_rho_09(relabeled):
-    train = split_for(relabeled, 0.9, 0, HHConfig())["train"]
+    train = objective_mix(
+        relabeled, seed=0, rho=0.9, n_train=1000, n_validation=200, test_fraction=0.4
+    )["train"]
     result = labeller_result(train)
     assert [f.code for f in result.findings] == ["labeller.context_predictable"]
     assert result.stats["auc_low"] > 0.6

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from causalpref.data import PreferenceData
-from causalpref.data.loaders import load_pairs
+from causalpref.data import PreferenceData, read_preferences
 from causalpref.errors import ConfigError, UnknownNameError
 from causalpref.features.attributes import (
     BUILTIN_ATTRIBUTES,
@@ -120,7 +119,7 @@ def test_register_attribute_adds_a_custom_extractor():
     finally:
         from causalpref.features import attributes
 
-        attributes._REGISTRY.pop("test_question_marks", None)
+        attributes.ATTRIBUTES.unregister("test_question_marks")
 
 
 def test_wrong_output_shape_is_reported():
@@ -134,7 +133,7 @@ def test_wrong_output_shape_is_reported():
     finally:
         from causalpref.features import attributes
 
-        attributes._REGISTRY.pop("test_bad_shape", None)
+        attributes.ATTRIBUTES.unregister("test_bad_shape")
 
 
 def toy() -> PreferenceData:
@@ -192,7 +191,7 @@ def test_preferred_share_without_decided_pairs_is_nan():
 
 
 def test_harmless_base_chosen_response_is_usually_the_shorter():
-    data = load_pairs(require(HH_HARMLESS))
+    data = read_preferences(require(HH_HARMLESS))
     share = preferred_share(data, "length_chars")
     print(
         f"\nharmless_base length_chars: chosen longer {share['higher']:.4f}, "

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from causalpref.data import PreferenceData
+from causalpref.data.chat import render_chat
 from causalpref.errors import ConfigError
 from causalpref.features.cache import EmbeddingCache
 from causalpref.features.encode import encode_pairs, encode_texts, pair_texts
 from causalpref.features.encoders import HashingEncoder, get_encoder
-from causalpref.features.text_format import join_prompt_response, render_chat
+from causalpref.features.text_format import join_prompt_response
 
 
 class Counting:

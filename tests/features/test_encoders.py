@@ -104,7 +104,7 @@ def test_available_encoders_lists_all_kinds():
 
 
 def test_unknown_encoder_lists_available_ones():
-    with pytest.raises(UnknownNameError, match="available encoders: .*hashing"):
+    with pytest.raises(UnknownNameError, match="available: .*hashing"):
         get_encoder("word2vec")
 
 

@@ -1,12 +1,11 @@
-"""The paired comparison every method's statistical test uses: method minus bt, per seed."""
+"""The paired comparison every method's statistical test uses: method minus bt, per seed, run by
+the study engine (`causalpref.evaluate.Study`) on a scenario's `reversed` split."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from causalpref import simulate
-from causalpref.evaluate import mean_se
-from causalpref.methods import make_method
+from causalpref.evaluate import MethodSpec, ScenarioSource, Study, mean_se
 
 SEEDS = range(5)
 SIZES = {"n_train": 4000, "n_validation": 1000, "n_test": 3000}
@@ -24,15 +23,16 @@ def reversed_gaps(
     """Per seed: `method` accuracy minus `bt` accuracy on `scenario`'s `reversed` split, both
     fitted with the same `shared` settings on the same data (validation early stopping unless
     `early_stopping=False`)."""
-    gaps = []
-    for seed in SEEDS:
-        data = simulate.make(scenario, seed=seed, **SIZES, **knobs)
-        validation = data.validation if early_stopping else None
-        test = data.test_splits["reversed"]
-        bt = make_method("bt", seed=seed, **shared).fit(data.train, validation)
-        model = make_method(method, seed=seed, **shared, **settings).fit(data.train, validation)
-        gaps.append(model.score(test) - bt.score(test))
-    return gaps
+    study = Study(
+        name=f"{method} vs bt",
+        source=ScenarioSource(scenario, {**SIZES, **knobs}, shift_split="reversed"),
+        methods=(MethodSpec("bt", "bt"), MethodSpec(method, method, settings)),
+        seeds=tuple(SEEDS),
+        baseline="bt",
+        settings=shared,
+        early_stopping=early_stopping,
+    )
+    return study.run(progress=lambda msg: None).paired_gains(method)
 
 
 def describe(gaps: list[float]) -> str:

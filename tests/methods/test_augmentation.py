@@ -7,7 +7,12 @@ methods' assumption that the attribute is spurious (attribute_effect=1: longer a
 better), so the ties they add are wrong and the advantage must vanish.
 
 Every model trains a fixed 10 epochs (no early stopping), as in the benchmark. The methods run
-with their defaults (augment_fraction 1, augment_weight 1, all four rewriters): nothing was tuned.
+with their defaults (augment_fraction 1, augment_weight 1): nothing was tuned.
+counterfactual_augment uses the scenario's four rewriters (spurious_text.*), which know its
+filler sentences and helpful points: the library's default rewriters add neutral text of their
+own and know no points, so they would not intervene on the attribute planted here (with the
+defaults but spurious_text.degrade_points, the claim held at +0.142 +- 0.007 and the negative
+control kept +0.031 +- 0.004, from the content pairs alone).
 """
 
 import numpy as np
@@ -21,6 +26,10 @@ from tests.methods.paired import describe, reversed_gaps
 
 SHARED = {"hidden_dim": 128, "epochs": 10, "lr": 1e-3, "validation_fraction": 0.0}
 FAST = {"hidden_dim": 16, "epochs": 1, "lr": 1e-3, "validation_fraction": 0.0}
+SCENARIO_REWRITERS = ",".join(
+    f"spurious_text.{r}" for r in ("padding", "marker", "formatting", "degrade_points")
+)
+SETTINGS = {"rrm_augment": {}, "counterfactual_augment": {"rewriters": SCENARIO_REWRITERS}}
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +60,14 @@ def test_rrm_pairs_on_prompt_responses_against_another_prompts_and_ties_two_off_
 
 
 def test_counterfactual_pairs_tie_neutral_rewrites_and_order_degradations(small):
-    model = make_method("counterfactual_augment", rewriters="padding,degrade_points")
+    model = make_method("counterfactual_augment", rewriters="padding,spurious_text.degrade_points")
     new = added_pairs(model, small.train)
     labels = np.asarray(new["label"])
     assert set(labels) == {0.5, 1.0}
     source = np.asarray(new["source"])
     assert np.all(labels[source == "padding"] == 0.5) and np.sum(source == "padding") > 0
-    assert np.all(labels[source == "degrade_points"] == 1.0)
-    assert np.sum(source == "degrade_points") > 0
+    assert np.all(labels[source == "spurious_text.degrade_points"] == 1.0)
+    assert np.sum(source == "spurious_text.degrade_points") > 0
     for a, b, label in zip(new["response_a"], new["response_b"], labels, strict=True):
         assert a != b
         if label == 1.0:  # the original keeps its point; the rewrite lost one
@@ -78,7 +87,7 @@ def test_vectors_from_another_encoder_are_caught_before_training(small):
         {"vector.a": small.train.vectors("a")[:, ::-1], "vector.b": small.train.vectors("b")}
     )
     model = make_method("rrm_augment", **FAST)
-    with pytest.raises(ConfigError, match="does not reproduce the training data's vector"):
+    with pytest.raises(ConfigError, match="does not reproduce the data's vector"):
         model.fit(other)
 
 
@@ -88,8 +97,9 @@ def test_bad_settings_name_the_setting(small):
             "counterfactual_augment", rewriters="padding,nope", augment_weight=-1, encoder=""
         ).fit(small.train)
     text = str(err.value)
-    assert "unknown rewriter 'nope'" in text and "augment_weight=-1" in text
-    assert "encoder=''" in text
+    assert "unknown rewriter 'nope'" in text
+    assert "The 'augment_weight' parameter of CounterfactualAugment must be" in text
+    assert "The 'encoder' parameter of CounterfactualAugment must be a text encoder" in text
 
 
 def test_rrm_needs_prompts(small):
@@ -101,7 +111,9 @@ def test_rrm_needs_prompts(small):
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["rrm_augment", "counterfactual_augment"])
 def test_augmentation_beats_bt_when_the_attribute_is_spurious(method):
-    gaps = reversed_gaps(method, SHARED, {}, scenario="spurious_text", early_stopping=False)
+    gaps = reversed_gaps(
+        method, SHARED, SETTINGS[method], scenario="spurious_text", early_stopping=False
+    )
     mean, se = mean_se(gaps)
     assert mean > 3 * se, describe(gaps)
 
@@ -110,7 +122,12 @@ def test_augmentation_beats_bt_when_the_attribute_is_spurious(method):
 @pytest.mark.parametrize("method", ["rrm_augment", "counterfactual_augment"])
 def test_negative_control_no_advantage_when_the_attribute_truly_matters(method):
     gaps = reversed_gaps(
-        method, SHARED, {}, scenario="spurious_text", early_stopping=False, attribute_effect=1.0
+        method,
+        SHARED,
+        SETTINGS[method],
+        scenario="spurious_text",
+        early_stopping=False,
+        attribute_effect=1.0,
     )
     mean, se = mean_se(gaps)
     assert mean <= 3 * se, describe(gaps)

@@ -1,6 +1,9 @@
 """Contract tests: every registered method honours the estimator contract."""
 
 import dataclasses
+import inspect
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,8 +12,10 @@ from causalpref import simulate
 from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError, NotFittedError, PersistenceError, UnknownNameError
 from causalpref.methods import available_methods, get_method, load_model, make_method
+from causalpref.methods.settings import declared_constraints
 
 FAST = {"hidden_dim": 16, "epochs": 2, "lr": 1e-3, "batch_size": 64}
+CARDS = Path(__file__).resolve().parents[2] / "docs" / "methods"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +42,7 @@ def fitted(name, data, **settings):
 
 def test_registry_holds_the_paper_models():
     assert {"bt", "base", "multihead", "adversarial"} <= set(available_methods())
-    with pytest.raises(UnknownNameError, match="available methods: .*multihead"):
+    with pytest.raises(UnknownNameError, match="available: .*multihead"):
         get_method("no_such_method")
 
 
@@ -112,7 +117,9 @@ def test_bad_settings_are_all_reported_before_training(name, scenario):
     with pytest.raises(ConfigError) as err:
         make_method(name, epochs=0, lr=-1.0, batch_size=0).fit(scenario.train)
     message = str(err.value)
-    assert "epochs=0" in message and "lr=-1.0" in message and "batch_size=0" in message
+    for setting, value in (("epochs", "0"), ("lr", "-1.0"), ("batch_size", "0")):
+        assert f"The '{setting}' parameter of {get_method(name).__name__} must be" in message
+        assert f"Got {value} instead" in message
 
 
 @pytest.mark.parametrize("name", available_methods())
@@ -187,3 +194,79 @@ def test_bf16_precision_keeps_the_fp32_loss_curve(name, scenario):
         for p in ("fp32", "bf16")
     ]
     np.testing.assert_allclose(curves[1], curves[0], atol=0.01)
+
+
+# -- the declared estimator contract and the text path, over every registered method ----------
+@pytest.mark.parametrize("name", available_methods())
+def test_every_setting_is_a_declared_keyword_only_constructor_argument(name):
+    cls = get_method(name)
+    parameters = inspect.signature(cls).parameters.values()
+    assert all(p.kind is p.KEYWORD_ONLY for p in parameters)  # no **settings hiding any
+    names = [p.name for p in parameters]
+    assert names == list(make_method(name).get_params())
+    assert {"encoder", "cache_dir", "seed"} <= set(names)
+    assert set(declared_constraints(cls)) == set(names)  # every setting has its constraints
+    make_method(name).validate_params()  # the defaults obey them
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_declared_constraints_reject_bad_values_all_at_once(name):
+    cls = get_method(name)
+    bad = object()
+    model = make_method(name).set_params(**dict.fromkeys(declared_constraints(cls), bad))
+    with pytest.raises(ConfigError) as err:
+        model.validate_params()
+    for setting in declared_constraints(cls):
+        assert f"The '{setting}' parameter of {cls.__name__} must be" in str(err.value)
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_every_method_has_a_card(name):
+    card = CARDS / f"{name}.md"
+    assert card.is_file(), f"method '{name}' has no card {card}"
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_fit_on_text_and_a_loaded_model_scores_raw_text_identically(name, scenario, tmp_path):
+    text_only = {
+        part: getattr(scenario, part).drop(["vector.a", "vector.b"])
+        for part in ("train", "validation", "test")
+    }
+    model = make_method(name, encoder="hashing", cache_dir=tmp_path / "cache", **FAST)
+    model.fit(text_only["train"], validation=text_only["validation"])
+    assert model.encoder_["spec"] == "hashing"
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    test = text_only["test"]
+    raw = {
+        "prompts": list(test.column("prompt")),
+        "responses": list(test.column("response_a")),
+        "context": list(test.column("context")),
+    }
+    np.testing.assert_array_equal(loaded.rewards(**raw), model.rewards(**raw))
+    np.testing.assert_allclose(loaded.rewards(**raw), model.rewards(scenario.test, "a"), atol=1e-6)
+    np.testing.assert_array_equal(loaded.predict_proba(test), model.predict_proba(test))
+
+
+@pytest.mark.parametrize("name", available_methods())
+def test_every_fitted_attribute_survives_save_and_load(name, scenario, tmp_path):
+    from causalpref.methods.persistence import fitted_attributes
+
+    model = fitted(name, scenario)
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert fitted_attributes(loaded) == json.loads(json.dumps(fitted_attributes(model)))
+    assert loaded.encoder_ == model.encoder_
+
+
+def test_environments_and_attribute_bins_are_saved_and_predictions_identical(scenario, tmp_path):
+    for name, attribute in (
+        ("group_dro", "envs_"),
+        ("vrex", "envs_"),
+        ("invariant_mmd", "bin_edges_"),
+    ):
+        model = fitted(name, scenario)
+        model.save(tmp_path / name)
+        loaded = load_model(tmp_path / name)
+        assert getattr(loaded, attribute) == getattr(model, attribute) and getattr(model, attribute)
+        np.testing.assert_array_equal(loaded.margins(scenario.test), model.margins(scenario.test))

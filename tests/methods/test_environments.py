@@ -147,17 +147,17 @@ def test_group_dro_records_json_able_group_weights(small):
 @pytest.mark.parametrize(
     ("name", "bad", "shown"),
     [
-        ("group_dro", {"step_size": 0.0}, "step_size=0.0"),
-        ("group_dro", {"step_size": -1}, "step_size=-1"),
-        ("vrex", {"penalty": -0.5}, "penalty=-0.5"),
-        ("vrex", {"warmup_epochs": -1}, "warmup_epochs=-1"),
-        ("vrex", {"env": ""}, "env=''"),
+        ("group_dro", {"step_size": 0.0}, "'step_size' parameter of GroupDRO must be a float"),
+        ("group_dro", {"step_size": -1}, "Got -1 instead"),
+        ("vrex", {"penalty": -0.5}, "'penalty' parameter of VREx must be a float"),
+        ("vrex", {"warmup_epochs": -1}, "'warmup_epochs' parameter of VREx must be an int"),
+        ("vrex", {"env": ""}, "'env' parameter of VREx must be a non-empty str. Got ''"),
     ],
 )
 def test_invalid_settings_are_reported(name, bad, shown, small):
     with pytest.raises(ConfigError, match="invalid settings") as err:
         make_method(name, **bad).fit(small.train)
-    assert shown in str(err.value) and "expected" in str(err.value)
+    assert shown in str(err.value) and "instead" in str(err.value)
 
 
 # -- paired comparison with bt ----------------------------------------------------------------

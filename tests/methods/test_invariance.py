@@ -78,8 +78,14 @@ def test_invalid_settings_are_reported_before_training(small):
     with pytest.raises(ConfigError) as err:
         model.fit(small.train)
     message = str(err.value)
-    for text in ("penalty=-1.0", "n_bins=1", "conditional='yes'", "attribute=''"):
-        assert text in message
+    for setting, value in (
+        ("penalty", -1.0),
+        ("n_bins", 1),
+        ("conditional", "yes"),
+        ("attribute", ""),
+    ):
+        assert f"The '{setting}' parameter of InvariantMMD must be" in message
+        assert f"Got {value!r} instead" in message
 
 
 def test_missing_attribute_column_names_the_column_and_the_setting(small):

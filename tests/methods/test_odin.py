@@ -91,8 +91,13 @@ def test_invalid_settings_are_reported_before_training(small):
     with pytest.raises(ConfigError) as err:
         model.fit(small.train)
     message = str(err.value)
-    for text in ("length_penalty=-1.0", "orthogonality_penalty='high'", "latent_dim=0"):
-        assert text in message
+    for setting, value in (
+        ("length_penalty", -1.0),
+        ("orthogonality_penalty", "high"),
+        ("latent_dim", 0),
+    ):
+        assert f"The '{setting}' parameter of ODIN must be" in message
+        assert f"Got {value!r} instead" in message
 
 
 # -- the causal claim and its negative control ---------------------------------------------------

@@ -1,67 +1,81 @@
+"""The demo (the paper's Tables 1 and 2 in simulation) as the shipped spec `demo-quick`, shrunk."""
+
 import json
 
 import pytest
 
-from causalpref.replicate import DemoConfig, run_demo
-from causalpref.replicate.report import findings, paired_difference, write_demo_outputs
+from causalpref.evaluate import load_spec, run_spec
+from causalpref.report.replication import findings, paired_difference, write_demo_outputs
+from causalpref.report.study import write_study_outputs
 
-TINY = DemoConfig(
-    table1_seeds=2,
-    table2_seeds=2,
-    table1_n_train=200,
-    table1_n_validation=50,
-    table1_n_test=100,
-    table2_n_train=200,
-    table2_n_validation=50,
-    table2_n_test=100,
-    hidden_dim=16,
-    epochs=1,
-    jobs=1,
-    table1_rhos=(0.0, 0.9),
-    table2_rhos=(0.8, 0.9, 1.0),
-)
+TINY = {
+    "jobs": 1,
+    "defaults.settings": {"hidden_dim": 16, "epochs": 1},
+    "study.table1.seeds": 2,
+    "study.table1.knobs": {"n_train": 200, "n_validation": 50, "n_test": 100, "n_ood": 100},
+    "study.table1.grid.rho": [0.0, 0.9],
+    "study.table2.seeds": 2,
+    "study.table2.knobs": {"n_train": 200, "n_validation": 50, "n_test": 100},
+    "study.table2.grid.rho": [0.8, 0.9, 1.0],
+}
 
 
 @pytest.fixture(scope="module")
-def rows():
-    return run_demo(TINY, progress=lambda msg: None)
+def spec():
+    return load_spec("demo-quick", TINY)
+
+
+@pytest.fixture(scope="module")
+def results(spec):
+    return run_spec(spec, progress=lambda msg: None)
+
+
+@pytest.fixture(scope="module")
+def rows(results):
+    return [r for result in results for r in result.rows]
 
 
 def test_demo_rows_have_the_documented_keys(rows):
-    t1 = [r for r in rows if r["table"] == "table1"]
-    t2 = [r for r in rows if r["table"] == "table2"]
+    t1 = [r for r in rows if r["study"] == "table1"]
+    t2 = [r for r in rows if r["study"] == "table2"]
     assert len(t1) == 2 * 2 and len(t2) == 3 * 2 * 3 * 2  # rhos x seeds (x models x regimes)
     for r in t1:
-        assert {"rho", "model", "seed", "id_accuracy", "ood_accuracy"} <= set(r)
+        assert {"rho", "method", "seed", "id_accuracy", "ood_accuracy", "informative_mass"} <= set(
+            r
+        )
+        assert {"id_optimal_ood_accuracy", "oracle_ood_accuracy"} <= set(r)
     for r in t2:
         assert {
             "rho",
-            "model",
+            "method",
             "seed",
             "features",
             "consistent_accuracy",
             "inconsistent_accuracy",
         } <= set(r)
     assert {r["features"] for r in t2} == {"shared", "type_specific"}
-    assert {r["model"] for r in t2} == {"base", "multihead", "adversarial"}
+    assert {r["method"] for r in t2} == {"base", "multihead", "adversarial"}
 
 
-def test_demo_writes_results_report_and_figures(rows, tmp_path):
-    text = write_demo_outputs(rows, TINY, tmp_path)
+def test_demo_writes_results_report_and_figures(spec, results, rows, tmp_path):
+    text = write_study_outputs(spec, results, tmp_path)
     assert json.loads((tmp_path / "results.json").read_text()) == rows
     report = (tmp_path / "report.md").read_text()
     assert "## Findings" in report and "Table 1" in report and "type_specific" in report
     for png in ("table1.png", "table2.png"):
         assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Findings:" in text
+    assert write_demo_outputs(rows, spec.raw, tmp_path / "again") == text.replace(
+        str(tmp_path), str(tmp_path / "again")
+    )
 
 
 def test_paired_difference_pairs_models_on_the_same_seed():
     rows = [
-        {"seed": 0, "model": "base", "rho": 0.8, "acc": 0.60},
-        {"seed": 0, "model": "multihead", "rho": 0.8, "acc": 0.64},
-        {"seed": 1, "model": "base", "rho": 0.8, "acc": 0.70},
-        {"seed": 1, "model": "multihead", "rho": 0.8, "acc": 0.72},
+        {"seed": 0, "method": "base", "rho": 0.8, "acc": 0.60},
+        {"seed": 0, "method": "multihead", "rho": 0.8, "acc": 0.64},
+        {"seed": 1, "method": "base", "rho": 0.8, "acc": 0.70},
+        {"seed": 1, "method": "multihead", "rho": 0.8, "acc": 0.72},
     ]
     mean, se = paired_difference(rows, "acc", "multihead", "base", rho=0.8)
     assert mean == pytest.approx(0.03) and se == pytest.approx(0.01)
@@ -70,9 +84,9 @@ def test_paired_difference_pairs_models_on_the_same_seed():
 def test_findings_say_when_a_claim_does_not_hold():
     rows = [
         {
-            "table": "table1",
+            "study": "table1",
             "rho": rho,
-            "model": "bt",
+            "method": "bt",
             "seed": s,
             "id_accuracy": 0.7,
             "ood_accuracy": 0.6 + 0.1 * rho,

@@ -42,7 +42,7 @@ def test_every_scenario_is_seeded_and_has_named_splits_with_truth(name):
 
 @pytest.mark.parametrize("name", simulate.available_scenarios())
 def test_scenario_docstring_draws_its_causal_graph(name):
-    doc = simulate.SCENARIOS[name].__module__
+    doc = simulate.get_scenario(name).simulate.__module__
     import importlib
 
     assert "Causal graph" in importlib.import_module(doc).__doc__

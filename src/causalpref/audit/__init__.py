@@ -1,6 +1,10 @@
-"""Read-only diagnostics of preference data: findings, figures and identification verdicts."""
+"""Read-only diagnostics of preference data: findings, figure data and identification verdicts.
 
-from causalpref.audit.findings import AuditReport, CheckResult, Finding, Verdict
-from causalpref.audit.run import run_audit, write_audit
+The audit returns data only; `causalpref.report.write_audit_report` renders it (audit.json,
+audit.html).
+"""
 
-__all__ = ["AuditReport", "CheckResult", "Finding", "Verdict", "run_audit", "write_audit"]
+from causalpref.audit.findings import AuditReport, CheckResult, FigureSpec, Finding, Verdict
+from causalpref.audit.run import run_audit
+
+__all__ = ["AuditReport", "CheckResult", "FigureSpec", "Finding", "Verdict", "run_audit"]

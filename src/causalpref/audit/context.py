@@ -20,6 +20,7 @@ from causalpref.features.attributes import (
     attribute_column,
     get_attribute,
 )
+from causalpref.features.featurizer import Featurizer
 
 PROMPT_VECTOR = "vector.prompt"
 PROMPT_PROXY_NOTE = (
@@ -52,15 +53,15 @@ class AuditContext:
     """The data plus options; `vectors`, `attribute_values` etc. are computed once on demand.
 
     `context` names the column holding the labeller's objective or user group (None: no
-    context); `attributes=None` means `default_attributes(data)`; `encoder` and `cache` are used
-    only when the data holds text and no vectors (or for prompt vectors).
+    context); `attributes=None` means `default_attributes(data)`; the `featurizer` encodes text
+    only when the data holds no vectors (and prompts), and counts tokens for attributes that
+    need an encoder.
     """
 
     data: PreferenceData
     context: str | None = None
     attributes: list[str] | None = None
-    encoder: Any = None
-    cache: Any = None
+    featurizer: Featurizer | None = None
     seed: int = 0
     progress: bool = True
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
@@ -99,7 +100,7 @@ class AuditContext:
                 f"attribute {name!r} is not stored as attr.{name}.a/.b and the data has no "
                 "response texts to compute it from"
             )
-        if attribute.needs == "encoder" and not callable(getattr(self.encoder, "count_tokens", 0)):
+        if attribute.needs == "encoder" and not self._has_encoder:
             return f"attribute {name!r} needs an encoder (count_tokens); pass encoder=..."
         return None
 
@@ -129,10 +130,13 @@ class AuditContext:
         return all(self.data.has(c) for c in VECTOR_PAIR)
 
     @property
+    def _has_encoder(self) -> bool:
+        return self.featurizer is not None and not self.featurizer.is_precomputed
+
+    @property
     def can_encode(self) -> bool:
         """True if texts exist and a real (not 'precomputed') encoder was given."""
-        spec = getattr(self.encoder, "spec", None)
-        return self.has_text and self.encoder is not None and spec != "precomputed"
+        return self.has_text and self._has_encoder
 
     @property
     def has_vectors_or_encoder(self) -> bool:
@@ -156,9 +160,7 @@ class AuditContext:
             return self.data.vectors("a"), self.data.vectors("b")
         if not self.can_encode:
             return None
-        from causalpref.features.encode import encode_pairs
-
-        encoded = encode_pairs(self.data, self.encoder, cache=self.cache, progress=self.progress)
+        encoded = self.featurizer.transform(self.data)
         return encoded.vectors("a"), encoded.vectors("b")
 
     def pair_difference(self) -> np.ndarray | None:
@@ -176,10 +178,8 @@ class AuditContext:
 
     def _prompt_vectors(self) -> np.ndarray | None:
         if self.data.has(PROMPT) and self.can_encode:
-            from causalpref.features.encode import encode_texts
-
             prompts = ["" if p is None else str(p) for p in self.data.column(PROMPT)]
-            return encode_texts(prompts, self.encoder, cache=self.cache, progress=self.progress)
+            return self.featurizer.encode_texts(prompts)
         if self.data.has(PROMPT_VECTOR):
             return np.asarray(self.data.column(PROMPT_VECTOR), dtype=np.float32)
         return None
@@ -213,7 +213,7 @@ class AuditContext:
             return a, b
         attribute = get_attribute(name)
         a, b = (
-            attribute(self.data.table[column].to_pylist(), encoder=self.encoder, side=side)
+            attribute(self.data.table[column].to_pylist(), encoder=self._encoder(), side=side)
             for side, column in (("a", RESPONSE_A), ("b", RESPONSE_B))
         )
         return a, b
@@ -222,6 +222,10 @@ class AuditContext:
         """Attribute of a minus attribute of b per pair."""
         a, b = self.attribute_values(name)
         return a - b
+
+    def _encoder(self) -> Any:
+        """The encoder object (for token counts), or None without a text encoder."""
+        return self.featurizer.encoder_object() if self._has_encoder else None
 
     # -- memo -------------------------------------------------------------------------------
     def _once(self, key: str, compute: Any) -> Any:
@@ -239,7 +243,7 @@ class AuditContext:
             "attributes": list(self.attributes or []),
             "has_text": self.has_text,
             "has_vectors": self.has_vectors,
-            "encoder": getattr(self.encoder, "spec", None),
+            "encoder": None if self.featurizer is None else self.featurizer.encoder,
         }
 
 

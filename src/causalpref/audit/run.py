@@ -1,21 +1,16 @@
-"""Run every registered check on a data set and write the report (audit.json, audit.html)."""
+"""Run every registered check on a data set (the report is written by causalpref.report)."""
 
 from __future__ import annotations
 
-import json
-import math
 import os
-from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from causalpref._atomic import write_text
 from causalpref.audit.checks import CHECKS
 from causalpref.audit.context import AuditContext
 from causalpref.audit.findings import AuditReport
 from causalpref.audit.verdicts import build_verdicts
 from causalpref.data.preference_data import PreferenceData
+from causalpref.features.featurizer import Featurizer
+from causalpref.progress import track
 
 
 def run_audit(
@@ -23,58 +18,35 @@ def run_audit(
     *,
     context: str | None = None,
     attributes: list[str] | None = None,
-    encoder: Any = None,
-    cache: Any = None,
+    encoder: str | Featurizer | None = None,
+    cache_dir: str | os.PathLike | None = None,
     seed: int = 0,
     progress: bool = True,
 ) -> AuditReport:
     """Audit `data`: every check in CHECKS, then the identification verdicts.
 
-    A check that cannot run on this data says why in its result; errors are not swallowed.
+    `encoder` is a Featurizer, or an encoder spec ("hashing", "minilm", "hf:<path>") whose
+    Featurizer caches in `cache_dir`; it encodes text only where the data holds no vectors
+    (and prompts). A check that cannot run on this data says why in its result; errors are not
+    swallowed.
     """
+    if isinstance(encoder, str):
+        encoder = Featurizer(encoder=encoder, cache_dir=cache_dir, progress=progress)
     ctx = AuditContext(
         data,
         context=context,
         attributes=attributes,
-        encoder=encoder,
-        cache=cache,
+        featurizer=encoder,
         seed=seed,
         progress=progress,
     )
-    results = [check(ctx) for check in CHECKS.values()]
+    checks = track(CHECKS.items(), desc="audit checks", unit="check", enabled=progress)
+    results = [check(ctx) for _, check in checks]
     settings = {
         "context": context,
         "attributes": ctx.attributes,
-        "encoder": getattr(encoder, "spec", None),
+        "encoder": None if encoder is None else encoder.encoder,
         "seed": seed,
         "checks": list(CHECKS),
     }
     return AuditReport(ctx.summary(), results, build_verdicts(results, ctx), settings)
-
-
-def write_audit(report: AuditReport, out_dir: str | os.PathLike) -> list[Path]:
-    """Write DIR/audit.json (and DIR/audit.html when the HTML renderer exists) atomically."""
-    out = Path(out_dir)
-    text = json.dumps(_plain(report.to_dict()), indent=2, allow_nan=False)
-    written = [write_text(out / "audit.json", text + "\n")]
-    try:
-        from causalpref.audit.html import render_html
-    except ImportError:
-        return written
-    written.append(write_text(out / "audit.html", render_html(report)))
-    return written
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy: numpy scalars to Python, NaN / inf to None (strict JSON has neither)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -28,7 +28,8 @@ from causalpref.data.schema import (
 from causalpref.errors import Problem
 
 CHAT_MESSAGE = (
-    "holds chat message lists; chat lists are not supported yet by this reader, use plain strings"
+    "holds chat message lists, but canonical columns hold plain strings; read chosen/rejected "
+    "chat lists with layout='chat'"
 )
 
 
@@ -211,7 +212,8 @@ def _is_text(t: pa.DataType) -> bool:
 
 def _text_problems(column: pa.ChunkedArray, name: str) -> list[Problem]:
     """A missing (null) response is an error; an empty string is data (the assistant said
-    nothing, as in some HH-RLHF turns): loaders can drop or reject those, the audit flags them."""
+    nothing, as in some HH-RLHF turns): the reader can drop or reject those (empty_responses=),
+    the audit flags them."""
     t = column.type
     if pa.types.is_null(t):
         return [Problem(name, MISSING_TEXT, tuple(range(len(column))))]

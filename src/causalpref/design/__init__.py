@@ -1,6 +1,8 @@
-"""Interventional data: rewriters that change one attribute of a response (counterfactual pairs)."""
+"""Which data to collect next. Interventional pairs are built with the rewriters, which live in
+`causalpref.features.rewriters` (methods, stress tests and design all use them); they are
+re-exported here for design code."""
 
-from causalpref.design.rewriters import (
+from causalpref.features.rewriters import (
     InstructionRewriter,
     ListFormatRewriter,
     MarkerRewriter,

@@ -1,4 +1,5 @@
-"""Run independent experiment tasks, in worker processes when asked, with a progress line each."""
+"""Run independent experiment tasks, in worker processes when asked, with a progress bar (tqdm,
+on stderr) and a line per finished task."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from causalpref.progress import progress_bar
 
 
 def run_tasks(
@@ -25,13 +28,15 @@ def run_tasks(
     With jobs > 1, tasks run in `jobs` spawned processes with one BLAS thread each, so the
     processes share the cores instead of fighting over them.
     """
-    say = progress or (lambda msg: print(msg, file=sys.stderr))
+    bar = progress_bar(total=len(tasks), desc="study", unit="task", enabled=progress is None)
+    say = progress or (lambda msg: bar.write(msg, file=sys.stderr))
     results: dict[int, list[dict]] = {}
     start = time.perf_counter()
 
     def report(i: int) -> None:
         line = describe(tasks[i], results[i])
         say(f"[{len(results):3d}/{len(tasks)}] {line}  ({time.perf_counter() - start:.0f}s)")
+        bar.update()
 
     if jobs <= 1:
         for i, task in enumerate(tasks):
@@ -44,6 +49,7 @@ def run_tasks(
             for fut in cf.as_completed(futures):
                 results[futures[fut]] = fut.result()
                 report(futures[fut])
+    bar.close()
     return [row for i in range(len(tasks)) for row in results[i]]
 
 

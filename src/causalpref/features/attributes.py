@@ -19,6 +19,7 @@ import numpy as np
 from causalpref.data.preference_data import PreferenceData
 from causalpref.data.schema import RESPONSE_A, RESPONSE_B, SIDES, check_side
 from causalpref.errors import ConfigError, UnknownNameError
+from causalpref.registry import Registry
 
 REGEX_PREFIX = "regex:"
 COLUMN_PREFIX = "attr."
@@ -50,7 +51,7 @@ class Attribute:
         return _as_values(self.name, values, len(texts))
 
 
-_REGISTRY: dict[str, Attribute] = {}
+ATTRIBUTES: Registry[Attribute] = Registry("attribute")
 
 
 def register_attribute(
@@ -64,12 +65,12 @@ def register_attribute(
         )
     if needs not in (None, "encoder", "side"):
         raise ConfigError(f"needs={needs!r} is not supported; choose None, 'encoder' or 'side'")
-    if name in _REGISTRY and not replace:
+    if name in ATTRIBUTES and not replace:
         raise ConfigError(f"attribute '{name}' is already registered; pass replace=True to swap it")
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
         summary = description or (function.__doc__ or "").strip().split("\n")[0]
-        _REGISTRY[name] = Attribute(name, function, needs, summary)
+        ATTRIBUTES.register(name, Attribute(name, function, needs, summary), replace=True)
         return function
 
     return decorate
@@ -77,24 +78,24 @@ def register_attribute(
 
 def available_attributes() -> list[str]:
     """Names of all registered attributes, sorted (regex:<pattern> is built on demand too)."""
-    return sorted(_REGISTRY)
+    return sorted(ATTRIBUTES.names())
 
 
 def get_attribute(name: str) -> Attribute:
     """The attribute called `name`; `regex:<pattern>` builds a match counter for the pattern."""
     if isinstance(name, str) and name.startswith(REGEX_PREFIX):
         return _regex_attribute(name)
-    if name not in _REGISTRY:
-        raise UnknownNameError(
-            f"unknown attribute {name!r}; available: {', '.join(available_attributes())}, "
-            f"or {REGEX_PREFIX}<pattern>"
-        )
-    return _REGISTRY[name]
+    if not isinstance(name, str) or name not in ATTRIBUTES:
+        try:
+            ATTRIBUTES.get(name)
+        except UnknownNameError as err:
+            raise UnknownNameError(f"{err.args[0]}, or {REGEX_PREFIX}<pattern>") from None
+    return ATTRIBUTES.get(name)
 
 
 def describe_attributes() -> dict[str, str]:
     """One-line description of every registered attribute, by name."""
-    return {name: _REGISTRY[name].description for name in available_attributes()}
+    return {name: ATTRIBUTES.get(name).description for name in available_attributes()}
 
 
 def _regex_attribute(name: str) -> Attribute:
@@ -286,7 +287,7 @@ def position(texts: list[str], side: str) -> np.ndarray:
     return np.full(len(texts), 1.0 if side == "a" else 0.0)
 
 
-BUILTIN_ATTRIBUTES = tuple(sorted(_REGISTRY))
+BUILTIN_ATTRIBUTES = tuple(available_attributes())
 
 
 # -- on preference data -------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from causalpref.errors import ConfigError
 from causalpref.features.cache import EmbeddingCache, text_keys
 from causalpref.features.encoders import Encoder, _as_texts
 from causalpref.features.text_format import join_prompt_response
+from causalpref.progress import progress_bar
 
 DEFAULT_CHUNK_SIZE = 512  # a cache write and a progress update every chunk
 
@@ -146,25 +146,8 @@ def _check_chunk_size(chunk_size: int) -> None:
         raise ConfigError(f"chunk_size must be a positive int, got {chunk_size!r}")
 
 
-class _NoBar:
-    """Stand-in for tqdm when progress is off or tqdm is not installed."""
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        """Ignore progress."""
-
-
 def _progress_bar(total: int, done: int, enabled: bool, spec: str) -> Any:
-    """A tqdm bar on stderr counting distinct texts (cached ones count as done)."""
-    if not enabled or total == 0:
-        return _NoBar()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return _NoBar()
-    return tqdm(total=total, initial=done, desc=f"encoding ({spec})", unit="text", file=sys.stderr)
+    """The package's progress bar counting distinct texts (cached ones count as done)."""
+    return progress_bar(
+        total=total, initial=done, desc=f"encoding ({spec})", unit="text", enabled=enabled
+    )

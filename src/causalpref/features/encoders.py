@@ -21,6 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from causalpref.errors import ConfigError, UnknownNameError
+from causalpref.registry import Registry
 
 DEFAULT_BATCH_SIZE = 64
 TEXT_EXTRA = "pip install 'causalpref[text]'"
@@ -47,46 +48,44 @@ class Encoder(Protocol):
 
 
 # -- registry ---------------------------------------------------------------------------------
-_FACTORIES: dict[str, Callable[..., Encoder]] = {}
-_NEEDS_ARGUMENT: set[str] = set()
+ENCODERS: Registry[Callable[..., Encoder]] = Registry("encoder", argument_hint="<name-or-path>")
 
 
 def register_encoder(name: str, factory: Callable[..., Encoder], *, argument: bool = False) -> None:
     """Make `factory(**options)` available as spec `name` (or `name:<argument>` if argument)."""
-    if name in _FACTORIES and _FACTORIES[name] is not factory:
-        raise ConfigError(f"encoder name '{name}' is already registered by {_FACTORIES[name]!r}")
-    _FACTORIES[name] = factory
-    if argument:
-        _NEEDS_ARGUMENT.add(name)
+    ENCODERS.register(name, factory, argument=argument)
 
 
 def available_encoders() -> list[str]:
     """Registered encoder names, sorted; names that need an argument are shown as 'name:<...>'."""
-    return sorted(f"{n}:<name-or-path>" if n in _NEEDS_ARGUMENT else n for n in _FACTORIES)
+    return ENCODERS.listing()
+
+
+def is_encoder_spec(spec: object) -> bool:
+    """Whether `spec` names a registered encoder correctly (without building it)."""
+    try:
+        ENCODERS.split(spec)  # type: ignore[arg-type]
+    except (ConfigError, UnknownNameError):
+        return False
+    return True
 
 
 def get_encoder(spec: str, **options: Any) -> Encoder:
     """Build the encoder named by `spec` ("hashing", "minilm", "hf:/path/to/model", ...)."""
-    if not isinstance(spec, str) or not spec:
-        raise ConfigError(f"encoder spec must be a non-empty string, got {spec!r}")
-    name, sep, argument = spec.partition(":")
-    if name not in _FACTORIES:
-        raise UnknownNameError(
-            f"unknown encoder '{spec}'; available encoders: {', '.join(available_encoders())}"
-        )
-    factory = _FACTORIES[name]
-    _check_options(name, factory, options)
-    if name in _NEEDS_ARGUMENT:
-        if not argument:
+    try:
+        name, argument = ENCODERS.split(spec)
+    except ConfigError as err:
+        if isinstance(spec, str) and ENCODERS.takes_argument(spec.partition(":")[0]):
+            name = spec.partition(":")[0]
             raise ConfigError(
                 f"encoder '{spec}' needs a model: write '{name}:<name-or-path>', "
                 f"e.g. '{name}:/models/all-MiniLM-L6-v2'"
-            )
+            ) from None
+        raise err
+    factory = ENCODERS.get(name)
+    _check_options(name, factory, options)
+    if argument is not None:
         return factory(argument, spec=spec, **options)
-    if sep:
-        raise ConfigError(
-            f"encoder '{name}' takes no ':<argument>', got spec '{spec}'; use '{name}'"
-        )
     return factory(spec=spec, **options)
 
 

@@ -1,25 +1,14 @@
 """How a prompt and a response become the one text an encoder sees.
 
 The paper embeds each response together with the prompt it answers, as an HH-RLHF style
-transcript ("Human: ...\\n\\nAssistant: ..."), so one format is used everywhere.
+transcript ("Human: ...\\n\\nAssistant: ..."), so one format is used everywhere. Chat lists
+are rendered to the same transcript by `causalpref.data.chat.render_chat` when data is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
+from causalpref.data.chat import ASSISTANT, HUMAN, TURN_SEP
 from causalpref.errors import ConfigError
-
-HUMAN = "Human:"
-ASSISTANT = "Assistant:"
-TURN_SEP = "\n\n"
-ROLE_PREFIX = {
-    "system": "System:",
-    "user": HUMAN,
-    "human": HUMAN,
-    "assistant": ASSISTANT,
-}
 
 
 def join_prompt_response(prompt: str | None, response: str) -> str:
@@ -51,42 +40,3 @@ def join_prompt_response(prompt: str | None, response: str) -> str:
     if HUMAN in prompt:
         return f"{trimmed}{TURN_SEP}{ASSISTANT} {response}"
     return f"{HUMAN} {prompt}{TURN_SEP}{ASSISTANT} {response}"
-
-
-def render_chat(messages: Sequence[Mapping[str, Any]]) -> str:
-    """Render [{"role", "content"}, ...] as the same Human:/Assistant: transcript.
-
-    Roles: "user"/"human" -> "Human:", "assistant" -> "Assistant:", "system" -> "System:";
-    turns are separated by a blank line. Content may be a string or a list of parts
-    ({"type": "text", "text": ...}), whose texts are concatenated.
-    """
-    if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
-        raise ConfigError(
-            f"render_chat: messages must be a list of {{'role', 'content'}} dicts, "
-            f"got {type(messages).__name__}"
-        )
-    return TURN_SEP.join(_render_turn(i, m) for i, m in enumerate(messages))
-
-
-def _render_turn(index: int, message: Mapping[str, Any]) -> str:
-    """One turn as "<Role>: <content>"."""
-    if not isinstance(message, Mapping) or "role" not in message or "content" not in message:
-        raise ConfigError(
-            f"render_chat: message #{index} must be a dict with 'role' and 'content', "
-            f"got {message!r}"
-        )
-    role = str(message["role"])
-    prefix = ROLE_PREFIX.get(role.lower(), f"{role.capitalize()}:")  # e.g. tool -> "Tool:"
-    return f"{prefix} {content_text(message['content'], index)}"
-
-
-def content_text(content: Any, index: int = 0) -> str:
-    """Text of a message content: a string, or the text parts of a list of parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, Sequence) and all(isinstance(p, Mapping) for p in content):
-        return "".join(str(p.get("text", "")) for p in content if p.get("type", "text") == "text")
-    raise ConfigError(
-        f"render_chat: message #{index} content must be a string or a list of text parts, "
-        f"got {type(content).__name__}"
-    )

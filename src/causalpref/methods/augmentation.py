@@ -2,66 +2,67 @@
 
 Both train plain Bradley-Terry on the original pairs plus new ones whose labels encode a causal
 claim: a tie where only something spurious differs, an order where quality differs. New pairs
-are text, so they are encoded with the same encoder as the training vectors (`encoder`);
-a mismatch between the two is caught before training.
+are text, so they are encoded by the model's own featuriser (`encoder`, the same setting every
+method has); training vectors the encoder does not reproduce are caught before training.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 
 from causalpref.data import PreferenceData
 from causalpref.data.schema import LABEL, PROMPT, RESPONSE_A, RESPONSE_B, VECTOR_A, VECTOR_B, WEIGHT
-from causalpref.design.rewriters import get_rewriter
-from causalpref.errors import ConfigError, UnknownNameError
+from causalpref.features.encoders import is_encoder_spec
+from causalpref.features.featurizer import PRECOMPUTED
+from causalpref.features.rewriters import get_rewriter
 from causalpref.methods.base import RewardModel
-from causalpref.methods.invariance import _is_number_at_least
 from causalpref.methods.registry import register_method
+from causalpref.methods.settings import Interval, Satisfies, setting
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
-ENCODER_CHECK_ROWS = 8
 SOURCE = "source"
-ENCODER_ATOL = 1e-4
 
 
+def _is_text_encoder(spec: object) -> bool:
+    return spec != PRECOMPUTED and is_encoder_spec(spec)
+
+
+def _names(rewriters: str | Sequence[str]) -> list[str]:
+    """The `rewriters` setting as a list of names."""
+    if isinstance(rewriters, str):
+        return [n.strip() for n in rewriters.split(",") if n.strip()]
+    return list(rewriters)
+
+
+def _known_rewriters(rewriters: str | Sequence[str]) -> bool:
+    names = _names(rewriters)
+    for name in names:
+        get_rewriter(name)
+    return bool(names)
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
 class TextAugmentation(RewardModel):
     """Bradley-Terry on the training pairs plus pairs made from their texts (`_new_pairs`)."""
 
-    def __init__(
-        self,
-        *,
-        encoder: str = "hashing",
-        augment_fraction: float = 1.0,
-        augment_weight: float = 1.0,
-        latent_dim: int = 64,
-        **settings,
-    ):
-        super().__init__(**settings)
-        self.encoder = encoder
-        self.augment_fraction = augment_fraction
-        self.augment_weight = augment_weight
-        self.latent_dim = latent_dim
+    encoder: str = setting(
+        "hashing",
+        Satisfies(_is_text_encoder, "a text encoder name ('hashing', 'minilm', 'hf:<path>', ...)"),
+        hint="new pairs are text, so they must be encoded the same way as the training pairs",
+    )
+    augment_fraction: float = setting(1.0, Interval(Real, 0, None))
+    augment_weight: float = setting(1.0, Interval(Real, 0, None))
+    latent_dim: int = setting(64, Interval(Integral, 1, None))
 
     def training_columns(self) -> list[str]:
         """The texts the new pairs are made of."""
         return [RESPONSE_A, RESPONSE_B]
-
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        if not (isinstance(self.encoder, str) and self.encoder and self.encoder != "precomputed"):
-            problems.append(
-                f"encoder={self.encoder!r}: expected the text encoder that made the training "
-                f"vectors, e.g. 'hashing' or 'minilm' (new pairs must be encoded the same way)"
-            )
-        for key in ("augment_fraction", "augment_weight"):
-            if not _is_number_at_least(getattr(self, key), 0.0):
-                problems.append(f"{key}={getattr(self, key)!r}: expected a number >= 0")
-        if not (isinstance(self.latent_dim, int) and self.latent_dim >= 1):
-            problems.append(f"latent_dim={self.latent_dim!r}: expected a positive integer")
-        return problems
 
     def _build_net(self, input_dim: int, n_contexts: int) -> RewardNet:
         return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
@@ -72,10 +73,6 @@ class TextAugmentation(RewardModel):
 
     def _prepare_training_data(self, data: PreferenceData) -> PreferenceData:
         """The training pairs (vectors, label, weight) followed by the encoded new pairs."""
-        from causalpref.features.encoders import get_encoder
-
-        self._encoder = get_encoder(self.encoder)
-        self._check_encoder(data, self._encoder)
         augmented, self.augmented_counts_ = self._augment(data, np.random.default_rng(self.seed))
         self.n_augmented_ = sum(self.augmented_counts_.values())
         return augmented
@@ -100,10 +97,9 @@ class TextAugmentation(RewardModel):
         return -float(np.sum(weight * nll) / max(np.sum(weight), 1e-12))
 
     def _augment(self, data: PreferenceData, rng) -> tuple[PreferenceData, dict[str, int]]:
-        """`data` reduced to vectors, label and weight, then the encoded new pairs; and the
-        number of new pairs per kind (their `source`)."""
-        from causalpref.features.encode import encode_pairs
-
+        """`data` reduced to vectors, label and weight, then the new pairs encoded by the
+        model's featuriser (uncached: they differ with every seed); and the number of new pairs
+        per kind (their `source`)."""
         new = self._new_pairs(data, rng)
         base = _pair_core(data, data.weights)
         counts = {
@@ -112,25 +108,9 @@ class TextAugmentation(RewardModel):
         if not new[LABEL]:
             return base, counts
         added = PreferenceData.from_columns(new, validate=False)
-        added = encode_pairs(added, self._encoder, progress=self.verbose)
+        added = dataclasses.replace(self.featurizer(), cache=False).transform(added)
         weight = np.full(len(added), float(self.augment_weight))
         return PreferenceData.concat([base, _pair_core(added, weight)], validate=False), counts
-
-    def _check_encoder(self, data: PreferenceData, encoder) -> None:
-        """The first rows' texts, encoded with `encoder`, must reproduce their vectors."""
-        from causalpref.features.encode import encode_pairs
-
-        head = data.take(np.arange(min(ENCODER_CHECK_ROWS, len(data))))
-        again = encode_pairs(head.drop([VECTOR_A, VECTOR_B]), encoder, progress=False)
-        if again.vector_dim != head.vector_dim or not np.allclose(
-            again.vectors("a"), head.vectors("a"), atol=ENCODER_ATOL
-        ):
-            raise ConfigError(
-                f"method '{self.name}' encodes the pairs it adds with encoder={self.encoder!r}, "
-                f"but that encoder does not reproduce the training data's vector.a/vector.b; "
-                f"set encoder=... to the encoder that made them (causalpref fit passes its "
-                f"--encoder on)"
-            )
 
 
 def _pair_core(data: PreferenceData, weight: np.ndarray) -> PreferenceData:
@@ -158,6 +138,7 @@ def _sample(n: int, fraction: float, rng: np.random.Generator) -> np.ndarray:
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class RRMAugment(TextAugmentation):
     """RRM (Liu et al., arXiv 2409.13156): own-prompt responses beat other prompts' responses,
     and two responses to another prompt tie, so prompt-independent artefacts earn nothing."""
@@ -212,6 +193,7 @@ def _append(out: dict[str, list], prompt, a: str, b: str, label: float, source: 
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class CounterfactualAugment(TextAugmentation):
     """Causal-rubric augmentation (Crome, Srivastava et al., arXiv 2506.16507): each rewriter
     changes one attribute of sampled responses; a neutral change makes a tie, a causal change
@@ -220,36 +202,15 @@ class CounterfactualAugment(TextAugmentation):
     name = "counterfactual_augment"
     summary = "BT + rewritten pairs: ties for spurious-only changes, orders for causal ones"
 
-    def __init__(
-        self,
-        *,
-        rewriters: str | Sequence[str] = "padding,marker,formatting,degrade_points",
-        **settings,
-    ):
-        super().__init__(**settings)
-        self.rewriters = rewriters
-
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        names = self.rewriter_names()
-        if not names or not all(isinstance(n, str) and n for n in names):
-            problems.append(
-                f"rewriters={self.rewriters!r}: expected rewriter names, comma-separated or a "
-                f"list, such as 'padding,degrade_points' (causalpref.design.available_rewriters())"
-            )
-            return problems
-        for name in names:
-            try:
-                get_rewriter(name)
-            except (ConfigError, UnknownNameError) as err:
-                problems.append(f"rewriters: {err.args[0]}")
-        return problems
+    rewriters: str | Sequence[str] = setting(
+        "padding,marker,formatting,degrade_points",
+        Satisfies(_known_rewriters, "rewriter names, comma-separated or a list"),
+        hint="such as 'padding,degrade_points' (causalpref.design.available_rewriters())",
+    )
 
     def rewriter_names(self) -> list[str]:
         """The `rewriters` setting as a list of names."""
-        if isinstance(self.rewriters, str):
-            return [n.strip() for n in self.rewriters.split(",") if n.strip()]
-        return list(self.rewriters)
+        return _names(self.rewriters)
 
     def _new_pairs(self, data, rng):
         """For each rewriter, (response, rewrite) pairs over sampled responses of both sides,

@@ -1,22 +1,44 @@
 """The estimator contract every reward-model method follows (scikit-learn style).
 
-The constructor stores keyword-only settings and nothing else; `fit(data)` returns self and sets
-fitted attributes ending in `_`; every random step is driven by the `seed` setting.
+The constructor stores keyword-only settings and nothing else (each declared once, with its
+constraints, as a dataclass field); `fit(data)` returns self and sets fitted attributes ending in
+`_`; every random step is driven by the `seed` setting. A model owns its path from text to reward:
+`encoder` names the Featurizer that turns text into vectors, saved with the model, so a loaded
+model scores raw text.
 """
 
 from __future__ import annotations
 
 import abc
-import inspect
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
 from causalpref.data import PreferenceData
+from causalpref.data.schema import LABEL
 from causalpref.errors import ConfigError, NotFittedError
-from causalpref.evaluate.metrics import pairwise_accuracy
+from causalpref.features.encoders import is_encoder_spec
+from causalpref.features.featurizer import PRECOMPUTED, Featurizer
+from causalpref.methods.inputs import as_vectors, text_vectors
+from causalpref.methods.settings import (
+    BOOL,
+    SEED,
+    InstanceOf,
+    Interval,
+    NonEmptyString,
+    NoneValue,
+    Options,
+    Satisfies,
+    setting,
+    setting_problems,
+)
 from causalpref.methods.training import (
     PairBatch,
     PairTensors,
@@ -26,58 +48,52 @@ from causalpref.methods.training import (
     stacked_rewards,
     train_net,
 )
+from causalpref.metrics import pairwise_accuracy
 from causalpref.models.precision import PRECISIONS, resolve_precision
 from causalpref.models.reward_nets import RewardNet
 
-VECTOR_COLUMNS = ("vector.a", "vector.b")
 
-
+@dataclass(kw_only=True, eq=False, repr=False)
 class RewardModel(abc.ABC):
-    """A trainable reward model over response embeddings, optionally conditioned on a context."""
+    """A trainable reward model over response embeddings, optionally conditioned on a context.
+
+    Settings are the dataclass fields below (keyword-only constructor arguments), each declared
+    once with its constraints; subclasses add their own fields the same way.
+    """
 
     name: ClassVar[str]
     uses_context: ClassVar[bool] = False
     summary: ClassVar[str] = ""
 
-    def __init__(
-        self,
-        *,
-        hidden_dim: int = 512,
-        epochs: int = 10,
-        lr: float = 1e-4,
-        batch_size: int = 256,
-        weight_decay: float = 0.0,
-        patience: int | None = None,
-        validation_fraction: float = 0.1,
-        context: str = "context",
-        precision: str = "fp32",
-        seed: int = 0,
-        verbose: bool = False,
-    ):
-        self.hidden_dim = hidden_dim
-        self.epochs = epochs
-        self.lr = lr
-        self.batch_size = batch_size
-        self.weight_decay = weight_decay
-        self.patience = patience
-        self.validation_fraction = validation_fraction
-        self.context = context
-        self.precision = precision
-        self.seed = seed
-        self.verbose = verbose
+    encoder: str = setting(
+        PRECOMPUTED,
+        Satisfies(is_encoder_spec, "a registered encoder name, 'hf:<path>' or 'precomputed'"),
+        hint="see causalpref.features.encoders.available_encoders()",
+    )
+    cache_dir: str | os.PathLike | None = setting(
+        None, NoneValue(), InstanceOf((str, os.PathLike), "a folder path")
+    )
+    hidden_dim: int = setting(512, Interval(Integral, 1, None))
+    epochs: int = setting(10, Interval(Integral, 1, None))
+    lr: float = setting(1e-4, Interval(Real, 0, None, closed="neither"))
+    batch_size: int = setting(256, Interval(Integral, 1, None))
+    weight_decay: float = setting(0.0, Interval(Real, 0, None))
+    patience: int | None = setting(None, NoneValue(), Interval(Integral, 1, None))
+    validation_fraction: float = setting(0.1, Interval(Real, 0, 1))
+    context: str = setting("context", NonEmptyString())
+    precision: str = setting(
+        "fp32",
+        Options(("auto", *PRECISIONS)),
+        hint="bf16 runs matrix products in bfloat16, fast on CPUs with AVX512-BF16 or AMX; "
+        "auto picks bf16 on such CPUs",
+    )
+    seed: int = setting(0, SEED)
+    verbose: bool = setting(False, BOOL)
 
     # -- settings ---------------------------------------------------------------------------
     @classmethod
     def _param_names(cls) -> list[str]:
-        names: list[str] = []
-        for klass in reversed(cls.__mro__):
-            init = klass.__dict__.get("__init__")
-            if init is None or klass is object:
-                continue
-            for p in inspect.signature(init).parameters.values():
-                if p.kind is p.KEYWORD_ONLY and p.name not in names:
-                    names.append(p.name)
-        return names
+        return [f.name for f in dataclasses.fields(cls)]
 
     def get_params(self) -> dict[str, Any]:
         """The constructor settings, as stored."""
@@ -93,45 +109,29 @@ class RewardModel(abc.ABC):
             )
         for k, v in params.items():
             setattr(self, k, v)
+        self._featurizer = None  # rebuilt from the (possibly new) cache_dir / verbose
         return self
 
-    def _check_params(self) -> list[str]:
-        """Problems with the settings, each naming the setting, the value and what is expected."""
-        problems = []
-        for key in ("hidden_dim", "epochs", "batch_size"):
-            value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                problems.append(f"{key}={value!r}: expected a positive integer")
-        if not (isinstance(self.lr, int | float) and self.lr > 0):
-            problems.append(f"lr={self.lr!r}: expected a positive number such as 1e-4")
-        if not (isinstance(self.weight_decay, int | float) and self.weight_decay >= 0):
-            problems.append(f"weight_decay={self.weight_decay!r}: expected a number >= 0")
-        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
-            problems.append(f"patience={self.patience!r}: expected None or a positive integer")
-        if not (
-            isinstance(self.validation_fraction, int | float) and 0 <= self.validation_fraction < 1
-        ):
-            problems.append(
-                f"validation_fraction={self.validation_fraction!r}: expected a number in [0, 1)"
-            )
-        if self.precision not in ("auto", *PRECISIONS):
-            problems.append(
-                f"precision={self.precision!r}: expected one of {['auto', *PRECISIONS]} "
-                "(bf16 runs matrix products in bfloat16, fast on CPUs with AVX512-BF16 or AMX; "
-                "auto picks bf16 on such CPUs)"
-            )
-        if not isinstance(self.seed, int | np.integer):
-            problems.append(f"seed={self.seed!r}: expected an integer")
-        return problems
-
     def validate_params(self) -> None:
-        """Raise one ConfigError listing every invalid setting (called by fit, and by the CLI
-        before any data is read)."""
-        problems = self._check_params()
+        """Raise one ConfigError listing every setting that breaks its declared constraints
+        (called by fit, and by the CLI before any data is read)."""
+        problems = setting_problems(self)
         if problems:
             raise ConfigError(
                 f"invalid settings for method '{self.name}':\n  - " + "\n  - ".join(problems)
             )
+
+    def featurizer(self) -> Featurizer:
+        """The path from text to vectors: the fitted one (its fingerprint checked against this
+        machine's encoder) once fitted or loaded, else the one the settings describe."""
+        record = getattr(self, "encoder_", None)
+        if record is None:
+            return Featurizer(encoder=self.encoder, cache_dir=self.cache_dir, progress=self.verbose)
+        if getattr(self, "_featurizer", None) is None:
+            self._featurizer = Featurizer.from_record(
+                record, cache_dir=self.cache_dir, progress=self.verbose
+            )
+        return self._featurizer
 
     # -- the net ----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -139,15 +139,18 @@ class RewardModel(abc.ABC):
         """The untrained torch module for this method."""
 
     def required_columns(self) -> list[str]:
-        """Columns scoring needs (fitting may need more: see `training_columns`)."""
-        cols = [*VECTOR_COLUMNS, "label"]
-        return [*cols, self.context] if self.uses_context else cols
+        """Columns scoring needs besides the responses (text or vectors)."""
+        return [LABEL, self.context] if self.uses_context else [LABEL]
 
     def training_columns(self) -> list[str]:
         """Extra columns only `fit` needs (an attribute, an environment); none by default."""
         return []
 
     # -- hooks for methods that change the data or the loss ----------------------------------
+    def _add_derived_columns(self, data: PreferenceData) -> PreferenceData:
+        """Columns a method can compute from the text when the data lacks them (attributes)."""
+        return data
+
     def _prepare_training_data(self, data: PreferenceData) -> PreferenceData:
         """The pairs actually trained on; augmentation methods add pairs here."""
         return data
@@ -177,13 +180,18 @@ class RewardModel(abc.ABC):
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data: PreferenceData, validation: PreferenceData | None = None) -> RewardModel:
-        """Train on `data`, early-stopping on `validation` accuracy (or a held-out share)."""
+        """Train on `data` (text pairs, encoded with `encoder`, or vector pairs), early-stopping
+        on `validation` accuracy (or a held-out share)."""
         self.validate_params()
-        self._check_columns(data, "training data", training=True)
-        if validation is None and self.validation_fraction > 0 and len(data) >= 20:
-            data, validation = _holdout(data, self.validation_fraction, self.seed)
+        for name in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
+            delattr(self, name)  # a refit starts from scratch, with the settings' featuriser
+        self._featurizer = None
+        featurizer = self.featurizer()
+        data = self._fit_inputs(data, featurizer, "training data", training=True)
         if validation is not None:
-            self._check_columns(validation, "validation data")
+            validation = self._fit_inputs(validation, featurizer, "validation data")
+        elif self.validation_fraction > 0 and len(data) >= 20:
+            data, validation = _holdout(data, self.validation_fraction, self.seed)
         self.input_dim_ = data.vector_dim
         self.contexts_ = _context_vocabulary(data, self.context) if self.uses_context else []
         self.precision_ = resolve_precision(self.precision)
@@ -212,7 +220,17 @@ class RewardModel(abc.ABC):
             net, train, val, settings, self._loss, selection
         )
         self.net_ = net
+        self.encoder_ = featurizer.record()
+        self._featurizer = featurizer
         return self
+
+    def _fit_inputs(
+        self, data: PreferenceData, featurizer: Featurizer, what: str, training: bool = False
+    ) -> PreferenceData:
+        """`data` checked, with derived columns added and vectors made from its text."""
+        data = self._add_derived_columns(data)
+        self._check_columns(data, what, training=training)
+        return as_vectors(data, featurizer, self.name, what)
 
     def _check_columns(self, data: PreferenceData, what: str, training: bool = False) -> None:
         needed = self.required_columns() + (self.training_columns() if training else [])
@@ -239,7 +257,20 @@ class RewardModel(abc.ABC):
     def _context_index(self, data: PreferenceData) -> np.ndarray:
         if not self.uses_context:
             return np.zeros(len(data), dtype=np.int64)
-        values = np.asarray([str(v) for v in data.column(self.context)], dtype=object)
+        return self._context_codes(data.column(self.context), len(data))
+
+    def _context_codes(self, values: Sequence[Any] | None, n: int) -> np.ndarray:
+        """Indices of context `values` in the training vocabulary (zeros without context)."""
+        if not self.uses_context:
+            return np.zeros(n, dtype=np.int64)
+        if values is None:
+            raise ConfigError(
+                f"method '{self.name}' conditions on a context: pass context=[...] with one "
+                f"value per response (this model knows {self.contexts_})"
+            )
+        values = np.asarray([str(v) for v in values], dtype=object)
+        if len(values) != n:
+            raise ConfigError(f"context has {len(values)} values for {n} responses; pass one each")
         lookup = {name: i for i, name in enumerate(self.contexts_)}
         unknown = sorted(set(values) - set(lookup))
         if unknown:
@@ -257,28 +288,80 @@ class RewardModel(abc.ABC):
                 f"saved model with causalpref.methods.load_model(path)"
             )
 
-    def _check_input(self, data: PreferenceData) -> None:
+    def _inputs(self, data: PreferenceData) -> PreferenceData:
+        """Pairs to score as vectors (text encoded with the model's own featuriser)."""
         self._check_fitted()
         self._check_columns(data, "data")
-        if data.vector_dim != self.input_dim_:
+        data = as_vectors(data, self.featurizer(), self.name, "data")
+        self._check_dim(data.vector_dim)
+        return data
+
+    def _check_dim(self, dim: int | None) -> None:
+        if dim != self.input_dim_:
             raise ConfigError(
-                f"vectors have dimension {data.vector_dim} but the model was fitted on "
+                f"vectors have dimension {dim} but the model was fitted on "
                 f"{self.input_dim_}: encode the data with the same encoder as the training data"
             )
 
+    def featurize(self, data: PreferenceData) -> PreferenceData:
+        """`data` with the vectors this model scores: its own, or its text encoded by the
+        model's featuriser (do it once before scoring one data set several ways)."""
+        return self._inputs(data)
+
     def margins(self, data: PreferenceData) -> np.ndarray:
         """r(a) - r(b) for every pair (the Bradley-Terry logit of 'a preferred')."""
-        self._check_input(data)
+        data = self._inputs(data)
         return pair_margins(self.net_, self._tensors(data))
 
-    def rewards(self, data: PreferenceData, side: str = "a") -> np.ndarray:
-        """Reward of response `side` ('a' or 'b') of every row; only differences are identified."""
-        self._check_input(data)
-        if side not in ("a", "b"):
-            raise ConfigError(f"side={side!r}: expected 'a' or 'b'")
-        x = torch.from_numpy(np.array(data.vectors(side), dtype=np.float32))
-        c = torch.as_tensor(self._context_index(data), dtype=torch.long)
-        return stacked_rewards(self.net_, x, c).astype(np.float64)
+    def rewards(
+        self,
+        data: PreferenceData | None = None,
+        side: str = "a",
+        *,
+        prompts: Sequence[str | None] | None = None,
+        responses: Sequence[str] | None = None,
+        vectors: np.ndarray | None = None,
+        context: Sequence[Any] | None = None,
+        user_id: Sequence[Any] | None = None,
+    ) -> np.ndarray:
+        """One reward per response; only differences within a prompt are identified.
+
+        Either pairs and a side (`rewards(data, "b")`), or raw responses with their prompts
+        (`rewards(prompts=[...], responses=[...])`, encoded with the model's own encoder), or
+        their `vectors`. Context-aware methods need `context` (one value per response);
+        `user_id` is for user-aware methods and ignored by the others.
+        """
+        self._check_fitted()
+        if data is not None:
+            if responses is not None or vectors is not None:
+                raise ConfigError("pass either data (with side=) or responses/vectors, not both")
+            if side not in ("a", "b"):
+                raise ConfigError(f"side={side!r}: expected 'a' or 'b'")
+            data = self._inputs(data)
+            x, c = data.vectors(side), self._context_index(data)
+        else:
+            x = self._raw_vectors(prompts, responses, vectors)
+            c = self._context_codes(context, len(x))
+        x_t = torch.from_numpy(np.array(x, dtype=np.float32))
+        return stacked_rewards(self.net_, x_t, torch.as_tensor(c, dtype=torch.long)).astype(
+            np.float64
+        )
+
+    def _raw_vectors(self, prompts, responses, vectors) -> np.ndarray:
+        """Vectors of raw responses (encoded) or as given, checked against the fitted dimension."""
+        if (responses is None) == (vectors is None):
+            raise ConfigError(
+                "rewards needs data, or responses=[...] (with prompts=[...]), or vectors=...: "
+                "pass exactly one"
+            )
+        if vectors is not None:
+            x = np.asarray(vectors, dtype=np.float32)
+            if x.ndim != 2:
+                raise ConfigError(f"vectors must be a 2-D array (n, dim), got shape {x.shape}")
+        else:
+            x = text_vectors(self.featurizer(), prompts, responses, self.name)
+        self._check_dim(x.shape[1])
+        return x
 
     def predict_proba(self, data: PreferenceData) -> np.ndarray:
         """P(a preferred over b) = sigma(r(a) - r(b))."""

@@ -9,15 +9,18 @@ risks. The net is `bt`'s; scoring needs only the vectors, never the environment.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 
 from causalpref.data import PreferenceData
-from causalpref.evaluate.metrics import worst_group_accuracy
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
+from causalpref.methods.settings import Interval, NonEmptyString, setting
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
+from causalpref.metrics import worst_group_accuracy
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
 ENV_KEY = "env"
@@ -48,25 +51,12 @@ def risk_variance(risks: torch.Tensor) -> torch.Tensor:
     return risks.var(unbiased=False)
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
 class _EnvironmentReward(RewardModel):
     """Shared parts: `bt`'s net, the environment column and its vocabulary."""
 
-    def __init__(self, *, env: str = "env", latent_dim: int = 64, **settings):
-        super().__init__(**settings)
-        self.env = env
-        self.latent_dim = latent_dim
-
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        if not (isinstance(self.env, str) and self.env):
-            problems.append(f"env={self.env!r}: expected the name of the environment column")
-        if not (
-            isinstance(self.latent_dim, int)
-            and not isinstance(self.latent_dim, bool)
-            and self.latent_dim >= 1
-        ):
-            problems.append(f"latent_dim={self.latent_dim!r}: expected a positive integer")
-        return problems
+    env: str = setting("env", NonEmptyString(), hint="the name of the environment column")
+    latent_dim: int = setting(64, Interval(Integral, 1, None))
 
     def _build_net(self, input_dim: int, n_contexts: int) -> RewardNet:
         return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
@@ -98,28 +88,18 @@ class _EnvironmentReward(RewardModel):
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class GroupDRO(_EnvironmentReward):
     """Group DRO: minimise the worst environment's BT risk via exponentiated-gradient weights."""
 
     name = "group_dro"
     summary = "worst-environment BT risk via adaptive group weights (Sagawa et al. 2020)"
 
-    def __init__(self, *, step_size: float = 0.1, **settings):
-        super().__init__(**settings)
-        self.step_size = step_size
-
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        if not (
-            isinstance(self.step_size, int | float)
-            and not isinstance(self.step_size, bool)
-            and self.step_size > 0
-        ):
-            problems.append(
-                f"step_size={self.step_size!r}: expected a positive number such as 0.1 "
-                f"(the exponentiated-gradient rate of the group weights)"
-            )
-        return problems
+    step_size: float = setting(
+        0.1,
+        Interval(Real, 0, None, closed="neither"),
+        hint="the exponentiated-gradient rate of the group weights",
+    )
 
     def fit(self, data: PreferenceData, validation: PreferenceData | None = None) -> GroupDRO:
         """Train as every method does, then record the final group weights in `group_weights_`."""
@@ -139,38 +119,19 @@ class GroupDRO(_EnvironmentReward):
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class VREx(_EnvironmentReward):
     """V-REx: mean environment risk plus `penalty` times the variance of environment risks."""
 
     name = "vrex"
     summary = "BT + penalty * variance of per-environment risks (Krueger et al. 2021)"
 
-    def __init__(self, *, penalty: float = 10.0, warmup_epochs: int = 1, **settings):
-        super().__init__(**settings)
-        self.penalty = penalty
-        self.warmup_epochs = warmup_epochs
-
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        if not (
-            isinstance(self.penalty, int | float)
-            and not isinstance(self.penalty, bool)
-            and self.penalty >= 0
-        ):
-            problems.append(
-                f"penalty={self.penalty!r}: expected a number >= 0 such as 10.0 "
-                f"(0 gives plain BT averaged over environments)"
-            )
-        if not (
-            isinstance(self.warmup_epochs, int)
-            and not isinstance(self.warmup_epochs, bool)
-            and self.warmup_epochs >= 0
-        ):
-            problems.append(
-                f"warmup_epochs={self.warmup_epochs!r}: expected an integer >= 0 "
-                f"(epochs of plain BT before the penalty starts)"
-            )
-        return problems
+    penalty: float = setting(
+        10.0, Interval(Real, 0, None), hint="0 gives plain BT averaged over environments"
+    )
+    warmup_epochs: int = setting(
+        1, Interval(Integral, 0, None), hint="epochs of plain BT before the penalty starts"
+    )
 
     def _start_training(self, train: PairTensors) -> None:
         """Count batches so the penalty starts after `warmup_epochs` epochs."""

@@ -4,24 +4,29 @@ A known spurious attribute Z (length, sycophancy, ...) is recorded per response 
 `attr.<attribute>.a/.b`. Training adds to Bradley-Terry a penalty that makes the reward's
 representation phi look the same whatever Z is: penalty * sum over quantile bins b of Z of
 MMD^2(P(phi | Z in b), P(phi)), estimated per mini-batch with an RBF kernel whose bandwidth is
-the median heuristic. The attribute is needed to fit, never to score.
+the median heuristic. The attribute is needed to fit, never to score; when the data lacks its
+columns it is computed from the response texts (attribute="length_words", "regex:<pattern>", ...).
 
 `AttributeReward` (the attribute setting, its columns and checks) is shared with `odin`.
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 
 from causalpref.data import PreferenceData
-from causalpref.errors import ConfigError
-from causalpref.evaluate.metrics import worst_group_accuracy
+from causalpref.errors import ConfigError, UnknownNameError
+from causalpref.features.attributes import add_attributes, available_attributes, get_attribute
 from causalpref.methods.base import RewardModel
+from causalpref.methods.inputs import has_texts
 from causalpref.methods.registry import register_method
+from causalpref.methods.settings import BOOL, Interval, NonEmptyString, setting
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
+from causalpref.metrics import worst_group_accuracy
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
 ATTRIBUTE_KEY = "attribute"
@@ -82,13 +87,19 @@ def attribute_bin_edges(values: np.ndarray, n_bins: int) -> list[float]:
 
 
 # -- shared base of attribute methods ------------------------------------------------------------
+@dataclass(kw_only=True, eq=False, repr=False)
 class AttributeReward(RewardModel):
-    """A method that reads one per-response attribute `attr.<attribute>.a/.b` during training."""
+    """A method that reads one per-response attribute `attr.<attribute>.a/.b` during training;
+    when the data lacks those columns the attribute is computed from the response texts through
+    the attribute registry (causalpref.features.attributes)."""
 
-    def __init__(self, *, attribute: str = "length", latent_dim: int = 64, **settings):
-        super().__init__(**settings)
-        self.attribute = attribute
-        self.latent_dim = latent_dim
+    attribute: str = setting(
+        "length",
+        NonEmptyString(),
+        hint="read from columns attr.<attribute>.a / .b, or computed from the text when it is "
+        "a registered attribute such as 'length_words' or 'regex:<pattern>'",
+    )
+    latent_dim: int = setting(64, Interval(Integral, 1, None))
 
     def attribute_columns(self) -> list[str]:
         """The two training columns holding the attribute of responses a and b."""
@@ -98,16 +109,18 @@ class AttributeReward(RewardModel):
         """The attribute is needed to fit, never to score."""
         return self.attribute_columns()
 
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        if not (isinstance(self.attribute, str) and self.attribute):
-            problems.append(
-                f"attribute={self.attribute!r}: expected an attribute name such as 'length' "
-                f"(read from columns attr.<attribute>.a / attr.<attribute>.b)"
-            )
-        if not _is_int_at_least(self.latent_dim, 1):
-            problems.append(f"latent_dim={self.latent_dim!r}: expected a positive integer")
-        return problems
+    def _add_derived_columns(self, data: PreferenceData) -> PreferenceData:
+        """attr.<attribute>.a/.b computed from the texts when missing and the name is known."""
+        if all(data.has(c) for c in self.attribute_columns()) or not has_texts(data):
+            return data
+        try:
+            attribute = get_attribute(self.attribute)
+        except (ConfigError, UnknownNameError):
+            return data  # _check_columns names the missing columns and the setting
+        encoder = None
+        if attribute.needs == "encoder":
+            encoder = self.featurizer().encoder_object()
+        return add_attributes(data, [self.attribute], encoder=encoder)
 
     def _check_columns(self, data: PreferenceData, what: str, training: bool = False) -> None:
         """As the base check, but a missing attribute column names the `attribute` setting."""
@@ -116,8 +129,10 @@ class AttributeReward(RewardModel):
             raise ConfigError(
                 f"{what} lacks column(s) {missing} needed by method '{self.name}' with "
                 f"attribute={self.attribute!r}: add the attribute per response (e.g. "
-                f"causalpref.features.attributes.add_attributes(data, {self.attribute!r})) or set "
-                f"attribute=... to one the data has; it has: {data.columns}"
+                f"causalpref.features.attributes.add_attributes(data, {self.attribute!r})), pass "
+                f"the response texts with a registered attribute (one of "
+                f"{available_attributes()} or regex:<pattern>), or set attribute=... to one the "
+                f"data has; it has: {data.columns}"
             )
         super()._check_columns(data, what, training)
 
@@ -160,56 +175,25 @@ class AttributeReward(RewardModel):
         return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
 
 
-def _is_int_at_least(value: object, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
-
-
-def _is_number_at_least(value: object, low: float) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= low
-    )
-
-
 # -- the method ----------------------------------------------------------------------------------
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class InvariantMMD(AttributeReward):
     """BT plus `penalty` * sum over attribute bins of MMD^2(phi | bin, phi): a reward blind to Z."""
 
     name = "invariant_mmd"
     summary = "BT + MMD penalty making the representation invariant to an attribute (CRM)"
 
-    def __init__(
-        self,
-        *,
-        penalty: float = 3.0,
-        n_bins: int = 4,
-        conditional: bool = False,
-        batch_size: int = 512,
-        **settings,
-    ):
-        super().__init__(batch_size=batch_size, **settings)
-        self.penalty = penalty
-        self.n_bins = n_bins
-        self.conditional = conditional
-
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        if not _is_number_at_least(self.penalty, 0.0):
-            problems.append(
-                f"penalty={self.penalty!r}: expected a number >= 0 such as 1.0 "
-                f"(the weight of the MMD penalty; 0 gives plain BT)"
-            )
-        if not _is_int_at_least(self.n_bins, 2):
-            problems.append(
-                f"n_bins={self.n_bins!r}: expected an integer >= 2 such as 4 "
-                f"(quantile bins of the attribute; one bin cannot express a dependence)"
-            )
-        if not isinstance(self.conditional, bool):
-            problems.append(f"conditional={self.conditional!r}: expected True or False")
-        return problems
+    penalty: float = setting(
+        3.0, Interval(Real, 0, None), hint="the weight of the MMD penalty; 0 gives plain BT"
+    )
+    n_bins: int = setting(
+        4,
+        Interval(Integral, 2, None),
+        hint="quantile bins of the attribute; one bin cannot express a dependence",
+    )
+    conditional: bool = setting(False, BOOL)
+    batch_size: int = 512
 
     def _start_training(self, train: PairTensors) -> None:
         """Quantile bin edges of the training attribute (both responses), kept as `bin_edges_`."""

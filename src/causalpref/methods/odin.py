@@ -10,11 +10,14 @@ the attribute's share of the labels is absorbed by r_L and thrown away.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
+from numbers import Real
 
 import torch
 
-from causalpref.methods.invariance import ATTRIBUTE_KEY, AttributeReward, _is_number_at_least
+from causalpref.methods.invariance import ATTRIBUTE_KEY, AttributeReward
 from causalpref.methods.registry import register_method
+from causalpref.methods.settings import Interval, setting
 from causalpref.methods.training import PairBatch, bradley_terry_loss
 from causalpref.models.two_head import TwoHeadRewardNet
 
@@ -29,26 +32,15 @@ def weighted_corr(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor) -> tor
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class ODIN(AttributeReward):
     """Quality and attribute heads trained jointly; the quality head alone is the reward."""
 
     name = "odin"
     summary = "two heads r_Q + r_L, r_Q decorrelated from an attribute; scores r_Q (ODIN)"
 
-    def __init__(
-        self, *, length_penalty: float = 0.3, orthogonality_penalty: float = 1.0, **settings
-    ):
-        super().__init__(**settings)
-        self.length_penalty = length_penalty
-        self.orthogonality_penalty = orthogonality_penalty
-
-    def _check_params(self) -> list[str]:
-        problems = super()._check_params()
-        for key in ("length_penalty", "orthogonality_penalty"):
-            value = getattr(self, key)
-            if not _is_number_at_least(value, 0.0):
-                problems.append(f"{key}={value!r}: expected a number >= 0 such as 1.0")
-        return problems
+    length_penalty: float = setting(0.3, Interval(Real, 0, None))
+    orthogonality_penalty: float = setting(1.0, Interval(Real, 0, None))
 
     def _build_net(self, input_dim: int, n_contexts: int) -> TwoHeadRewardNet:
         return TwoHeadRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)

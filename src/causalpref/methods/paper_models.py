@@ -6,10 +6,14 @@ labeller's context c, e.g. the objective a labeller was asked to apply (Table 2)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from numbers import Integral, Real
+
 import torch
 
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
+from causalpref.methods.settings import Interval, NoneValue, setting
 from causalpref.methods.training import PairBatch, default_loss
 from causalpref.models.precision import resolve_precision
 from causalpref.models.reward_nets import (
@@ -21,21 +25,21 @@ from causalpref.models.reward_nets import (
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class BradleyTerry(RewardModel):
     """Plain Bradley-Terry reward: MLP on the embedding, no context; the naive baseline."""
 
     name = "bt"
     summary = "Bradley-Terry MLP on the embedding alone (no context)"
 
-    def __init__(self, *, latent_dim: int = 64, **settings):
-        super().__init__(**settings)
-        self.latent_dim = latent_dim
+    latent_dim: int = setting(64, Interval(Integral, 1, None))
 
     def _build_net(self, input_dim, n_contexts):
         return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class BaseReward(RewardModel):
     """Base: the context is concatenated to the embedding and one MLP scores both."""
 
@@ -48,6 +52,7 @@ class BaseReward(RewardModel):
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class MultiheadReward(RewardModel):
     """Multihead: a shared trunk and one reward head per context value."""
 
@@ -60,6 +65,7 @@ class MultiheadReward(RewardModel):
 
 
 @register_method
+@dataclass(kw_only=True, eq=False, repr=False)
 class AdversarialReward(RewardModel):
     """Adversarial: Multihead whose trunk is trained to hide the context from an adversary.
 
@@ -72,35 +78,15 @@ class AdversarialReward(RewardModel):
     uses_context = True
     summary = "Multihead + gradient-reversal adversary predicting context (paper's Adversarial)"
 
-    def __init__(
-        self,
-        *,
-        adversary_weight: float = 1.0,
-        adversary_steps: int = 10,
-        adversary_lr: float | None = None,
-        **settings,
-    ):
-        super().__init__(**settings)
-        self.adversary_weight = adversary_weight
-        self.adversary_steps = adversary_steps
-        self.adversary_lr = adversary_lr
-
-    def _check_params(self):
-        problems = super()._check_params()
-        if not (isinstance(self.adversary_weight, int | float) and self.adversary_weight >= 0):
-            problems.append(f"adversary_weight={self.adversary_weight!r}: expected a number >= 0")
-        steps = self.adversary_steps
-        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
-            problems.append(
-                f"adversary_steps={steps!r}: expected an integer >= 0 such as 10 "
-                f"(extra adversary-only updates per batch; 0 is the paper's single step)"
-            )
-        lr = self.adversary_lr
-        if lr is not None and not (isinstance(lr, int | float) and lr > 0):
-            problems.append(
-                f"adversary_lr={lr!r}: expected None (use lr) or a positive number such as 1e-3"
-            )
-        return problems
+    adversary_weight: float = setting(1.0, Interval(Real, 0, None))
+    adversary_steps: int = setting(
+        10,
+        Interval(Integral, 0, None),
+        hint="extra adversary-only updates per batch; 0 is the paper's single step",
+    )
+    adversary_lr: float | None = setting(
+        None, NoneValue(), Interval(Real, 0, None, closed="neither"), hint="None uses lr"
+    )
 
     def _build_net(self, input_dim, n_contexts):
         return AdversarialNet(

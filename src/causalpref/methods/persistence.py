@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from safetensors.torch import load_file, save_file
 
 from causalpref import __version__
@@ -19,29 +22,44 @@ WEIGHTS_FILE = "model.safetensors"
 
 
 def save_model(model, path) -> Path:
-    """Write `model` atomically to folder `path`: the folder is complete or absent."""
+    """Write `model` atomically to folder `path`: the folder is complete or absent.
+
+    The config holds the settings, every fitted attribute a prediction needs (all public
+    attributes ending in `_` except the net, whose weights go to safetensors) and the encoder
+    record (spec + fingerprint) that lets the loaded model score raw text.
+    """
     model._check_fitted()
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "library_version": __version__,
         "method": model.name,
-        "settings": model.get_params(),
-        "fitted": {
-            "input_dim": model.input_dim_,
-            "contexts": model.contexts_,
-            "best_epoch": model.best_epoch_,
-            "history": model.history_,
-            "precision": model.precision_,
-        },
+        "settings": {k: _plain(v) for k, v in model.get_params().items()},
+        "fitted": fitted_attributes(model),
         "encoder": getattr(model, "encoder_", None),
     }
+    try:
+        text = json.dumps(config, indent=2)
+    except TypeError as err:
+        raise PersistenceError(
+            f"cannot save method '{model.name}': a setting or fitted attribute is not JSON-able "
+            f"({err}); fitted attributes must be numbers, strings, lists or dicts"
+        ) from None
     state = {k: v.detach().contiguous() for k, v in model.net_.state_dict().items()}
     with atomic_path(path) as tmp:
         tmp.mkdir()
-        (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
+        (tmp / CONFIG_FILE).write_text(text, encoding="utf-8")
         save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": FORMAT})
     return Path(path)
+
+
+def fitted_attributes(model) -> dict[str, Any]:
+    """Every public fitted attribute (name ends in `_`) but the net and the encoder record."""
+    return {
+        name: _plain(value)
+        for name, value in vars(model).items()
+        if name.endswith("_") and not name.startswith("_") and name not in ("net_", "encoder_")
+    }
 
 
 def load_model(path):
@@ -63,15 +81,16 @@ def load_model(path):
             f"{config.get('format_version')!r}; this library reads {FORMAT!r} "
             f"version {FORMAT_VERSION}"
         )
-    model = get_method(config["method"])(**config["settings"])
-    fitted = config["fitted"]
-    model.input_dim_ = fitted["input_dim"]
-    model.contexts_ = fitted["contexts"]
-    model.best_epoch_ = fitted["best_epoch"]
-    model.history_ = fitted["history"]
-    model.precision_ = fitted.get("precision", "fp32")  # saved before precision existed: fp32
-    if config.get("encoder") is not None:
-        model.encoder_ = config["encoder"]
+    settings = dict(config["settings"])
+    record = config.get("encoder")
+    if record is not None:
+        settings.setdefault("encoder", record["spec"])  # saved before `encoder` was a setting
+    model = get_method(config["method"])(**settings)
+    model.precision_ = "fp32"  # saved before precision existed
+    for key, value in config["fitted"].items():
+        setattr(model, key if key.endswith("_") else f"{key}_", value)  # old keys lack the _
+    if record is not None:
+        model.encoder_ = record
     net = model._build_net(model.input_dim_, max(len(model.contexts_), 1))
     try:
         net.load_state_dict(load_file(str(weights_path)), strict=True)
@@ -82,3 +101,14 @@ def load_model(path):
     net.eval()
     model.net_ = net
     return model
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly form: paths as strings, numpy scalars and arrays as Python values."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from causalpref.errors import UnknownNameError
+from causalpref.errors import ConfigError
+from causalpref.registry import Registry
 
-_METHODS: dict[str, type] = {}
+METHODS: Registry[type] = Registry("method")
 
 
 def register_method(cls: type) -> type:
     """Class decorator: register `cls` under its `name` attribute (must be unique)."""
-    name = cls.name
-    if name in _METHODS and _METHODS[name] is not cls:
-        raise ValueError(f"method name '{name}' is already registered by {_METHODS[name]!r}")
-    _METHODS[name] = cls
+    METHODS.register(cls.name, cls)
     return cls
 
 
 def available_methods() -> list[str]:
     """Registered method names, sorted."""
-    return sorted(_METHODS)
+    return sorted(METHODS.names())
 
 
 def get_method(name: str) -> type:
     """The class registered as `name`; a clear error listing the options otherwise."""
-    try:
-        return _METHODS[name]
-    except KeyError:
-        raise UnknownNameError(
-            f"unknown method '{name}'; available methods: {', '.join(available_methods())}"
-        ) from None
+    return METHODS.get(name)
 
 
 def make_method(name: str, **settings: Any):
-    """Construct the method `name` with keyword settings."""
-    return get_method(name)(**settings)
+    """Construct the method `name` with keyword settings; an unknown setting is a ConfigError."""
+    cls = get_method(name)
+    known = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise ConfigError(f"method '{name}' has no setting(s) {unknown}; valid settings: {known}")
+    return cls(**settings)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from causalpref.evaluate.metrics import pairwise_accuracy
+from causalpref.metrics import pairwise_accuracy
 from causalpref.models.precision import autocast
 from causalpref.models.reward_nets import RewardNet
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from causalpref._atomic import atomic_path
+from causalpref.report.plotting import pyplot, save_png  # noqa: F401 (pyplot: re-exported)
 from causalpref.report.summary import summarize
 
 MODEL_COLORS = {
@@ -24,30 +24,11 @@ def _series(cells, key):
     )
 
 
-def pyplot():
-    """matplotlib.pyplot on the Agg backend, or None when matplotlib is not installed."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
-
-
-def save_png(fig, path: Path) -> Path:
-    """Write `fig` to `path` as a PNG, atomically."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=130, bbox_inches="tight", format="png")
-    return path
-
-
 def plot_table1(plt, rows: Sequence[dict], path: Path) -> Path:
     """ID and OOD accuracy against rho_tr; dotted: the best predictor of the training
     distribution (ID-optimal); bars: the informative mass."""
     cells = summarize(
-        [r for r in rows if r["table"] == "table1"],
+        [r for r in rows if r["study"] == "table1"],
         ["rho"],
         [
             "id_accuracy",
@@ -102,7 +83,7 @@ def plot_table2(
     panel: str = "Table 2, {regime} features",
 ) -> Path:
     """Inconsistent (solid) and consistent (dashed) accuracy per model, one panel per regime."""
-    sel = [r for r in rows if r["table"] == table]
+    sel = [r for r in rows if r["study"] == table]
     regimes = list(dict.fromkeys(r["features"] for r in sel))
     fig, axes = plt.subplots(
         1, len(regimes), figsize=(5.6 * len(regimes), 4.4), sharey=True, squeeze=False
@@ -110,11 +91,11 @@ def plot_table2(
     for ax, regime in zip(axes[0], regimes, strict=True):
         cells = summarize(
             [r for r in sel if r["features"] == regime],
-            ["model", "rho"],
+            ["method", "rho"],
             ["inconsistent_accuracy", "consistent_accuracy", "oracle_inconsistent_accuracy"],
         )
-        for model in dict.fromkeys(c["model"] for c in cells):
-            mc = [c for c in cells if c["model"] == model]
+        for model in dict.fromkeys(c["method"] for c in cells):
+            mc = [c for c in cells if c["method"] == model]
             rho = np.array([c["rho"] for c in mc])
             color = MODEL_COLORS.get(model)
             for key, style in (("inconsistent_accuracy", "-"), ("consistent_accuracy", "--")):
@@ -130,7 +111,7 @@ def plot_table2(
                     color=color,
                     label=f"{model}, {key.split('_')[0]}",
                 )
-        oracle = [c for c in cells if c["model"] == cells[0]["model"]]
+        oracle = [c for c in cells if c["method"] == cells[0]["method"]]
         oracle_acc = [c["oracle_inconsistent_accuracy"][0] * 100 for c in oracle]
         if np.isfinite(oracle_acc).all():  # real data has no oracle
             ax.plot(

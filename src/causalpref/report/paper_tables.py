@@ -35,7 +35,7 @@ TABLE2_METRICS = (
 
 def table1(rows: Sequence[dict], markdown: bool = False) -> str:
     """Table 1: ID / OOD accuracy (%) by rho_tr, beside the informative mass and the paper."""
-    cells = summarize([r for r in rows if r["table"] == "table1"], ["rho"], TABLE1_METRICS)
+    cells = summarize([r for r in rows if r["study"] == "table1"], ["rho"], TABLE1_METRICS)
     header = [
         "rho_tr",
         "informative mass",
@@ -69,11 +69,11 @@ def table2(
 ) -> str:
     """Table 2 for one feature regime: inconsistent | consistent accuracy (%) per model and rho;
     the oracle column only where the data has one (simulations)."""
-    sel = [r for r in rows if r["table"] == table and r.get("features") == features]
-    cells = summarize(sel, ["rho", "model"], TABLE2_METRICS)
-    models = list(dict.fromkeys(c["model"] for c in cells))
+    sel = [r for r in rows if r["study"] == table and r.get("features") == features]
+    cells = summarize(sel, ["rho", "method"], TABLE2_METRICS)
+    models = list(dict.fromkeys(c["method"] for c in cells))
     rhos = list(dict.fromkeys(c["rho"] for c in cells))
-    get = {(c["rho"], c["model"]): c for c in cells}
+    get = {(c["rho"], c["method"]): c for c in cells}
     has_oracle = any("oracle_inconsistent_accuracy" in r for r in sel)
     header = ["rho", *[f"{m} incons. %" for m in models], *[f"{m} cons. %" for m in models]]
     header += ["oracle incons. / cons. %"] * has_oracle + ["seeds"]
@@ -120,9 +120,9 @@ def write_figures(rows: Sequence[dict], out: Path) -> list[Path]:
         return []
 
     paths = []
-    if any(r["table"] == "table1" for r in rows):
+    if any(r["study"] == "table1" for r in rows):
         paths.append(plot_table1(plt, rows, out / "table1.png"))
-    if any(r["table"] == "table2" for r in rows):
+    if any(r["study"] == "table2" for r in rows):
         paths.append(plot_table2(plt, rows, out / "table2.png"))
     return paths
 

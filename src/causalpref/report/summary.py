@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Sequence
 
-from causalpref.evaluate.metrics import mean_se
+from causalpref.metrics import mean_se
 
 
 def summarize(rows: Sequence[dict], by: Sequence[str], metrics: Sequence[str]) -> list[dict]:

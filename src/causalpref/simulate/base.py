@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from causalpref.data import PreferenceData
-from causalpref.evaluate.metrics import pairwise_accuracy
+from causalpref.metrics import pairwise_accuracy
+from causalpref.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,24 @@ def pair_columns(
         "split": np.full(n, split, dtype=object),
     }
     return PreferenceData.from_columns(cols, validate=False)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A registered scenario: its simulator and what a study needs to know about it.
+
+    `shift_split` is the test split whose accuracy measures robustness (the shift metric, named
+    `shift_name` in tables); `id_split` the in-distribution test split beside it. `clean` holds
+    the knob overrides that switch the scenario's problem off (its clean counterpart, the
+    reference for the clean-data ceiling); `problem` those that make the problem strong.
+    """
+
+    simulate: Callable[..., ScenarioData]
+    shift_split: str
+    shift_name: str
+    id_split: str
+    clean: dict[str, Any]
+    problem: dict[str, Any] = field(default_factory=dict)
+
+
+SCENARIOS: Registry[Scenario] = Registry("scenario")

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from causalpref.simulate.base import ScenarioData, pair_columns
+from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
 from causalpref.simulate.observation import RandomLift, bradley_terry_labels
 
 N_TOPIC = 3
@@ -133,3 +133,17 @@ def _latent_pairs(rng, n: int, cov: np.ndarray, keep_opposed: bool):
         zb_parts.append(zb)
         have += len(za)
     return np.vstack(za_parts)[:n], np.vstack(zb_parts)[:n]
+
+
+# Clean counterpart: uncorrelated factors (rho 0), the most overlap the scenario has.
+SCENARIOS.register(
+    "latent_overlap",
+    Scenario(
+        simulate=simulate,
+        shift_split="ood",
+        shift_name="OOD accuracy (quadrants 2 and 4)",
+        id_split="id",
+        clean={"rho": 0.0},
+        problem={"rho": 0.9},
+    ),
+)

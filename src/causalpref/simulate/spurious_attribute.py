@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from causalpref.errors import ConfigError
-from causalpref.simulate.base import ScenarioData, pair_columns
+from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
 from causalpref.simulate.observation import RandomLift, bradley_terry_labels
 
 N_TOPIC = 3
@@ -126,3 +126,17 @@ def simulate(
             "attribute_effect": attribute_effect,
         },
     )
+
+
+# Clean counterpart: the attribute independent of quality in every environment.
+SCENARIOS.register(
+    "spurious_attribute",
+    Scenario(
+        simulate=simulate,
+        shift_split="reversed",
+        shift_name="accuracy where the attribute-quality link is reversed",
+        id_split="independent",
+        clean={"strength": 0.0, "env_spread": 0.0},
+        problem={},
+    ),
+)

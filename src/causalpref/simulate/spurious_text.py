@@ -31,13 +31,29 @@ default: offline and fast; None keeps text only).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from causalpref.errors import ConfigError
-from causalpref.simulate.base import ScenarioData, pair_columns
+from causalpref.features.rewriters import (
+    REWRITERS,
+    ListFormatRewriter,
+    MarkerRewriter,
+    PaddingRewriter,
+    SentenceSwapRewriter,
+)
+from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
 from causalpref.simulate.observation import bradley_terry_labels
 from causalpref.simulate.spurious_attribute import env_strengths, environment_problems
-from causalpref.simulate.text_bank import MARKER, PADDING, TOPICS, VAGUE, join_sentences
+from causalpref.simulate.text_bank import (
+    FORMAT_HEADER,
+    MARKER,
+    PADDING,
+    TOPICS,
+    VAGUE,
+    join_sentences,
+)
 
 ATTRIBUTES = ("length", "marker", "formatting")
 CONTENT_SLOTS = 4
@@ -168,8 +184,43 @@ def _standardise(shown: np.ndarray, attribute: str) -> np.ndarray:
 
 def _encode(splits: dict, encoder: str) -> dict:
     """Every split with vector.a/.b from `encoder` (prompt and response encoded together)."""
-    from causalpref.features.encode import encode_pairs
-    from causalpref.features.encoders import get_encoder
+    from causalpref.features.featurizer import Featurizer
 
-    enc = get_encoder(encoder)
-    return {name: encode_pairs(d, enc, progress=False) for name, d in splits.items()}
+    featurizer = Featurizer(encoder=encoder, cache=False)
+    return {name: featurizer.transform(d) for name, d in splits.items()}
+
+
+# Clean counterpart: the shown attribute independent of quality in every environment.
+SCENARIOS.register(
+    "spurious_text",
+    Scenario(
+        simulate=simulate,
+        shift_split="reversed",
+        shift_name="accuracy where the padding-quality link is reversed (text, hashing encoder)",
+        id_split="independent",
+        clean={"strength": 0.0, "env_spread": 0.0},
+        problem={},
+    ),
+)
+
+
+# Rewriters that know this scenario's text (the library's own add neutral text and know no
+# helpful points): name them in counterfactual_augment's `rewriters=` to intervene on exactly
+# the attribute planted here.
+REWRITERS.register(
+    "spurious_text.padding", partial(PaddingRewriter, PADDING, name="spurious_text.padding")
+)
+REWRITERS.register(
+    "spurious_text.marker", partial(MarkerRewriter, MARKER, name="spurious_text.marker")
+)
+REWRITERS.register(
+    "spurious_text.formatting",
+    partial(ListFormatRewriter, FORMAT_HEADER, name="spurious_text.formatting"),
+)
+
+
+@REWRITERS.register("spurious_text.degrade_points")
+def degrade_points() -> SentenceSwapRewriter:
+    """Swap one of this scenario's helpful points for one of its vague sentences (effect -1)."""
+    points = [p for topic in TOPICS.values() for p in topic["points"]]
+    return SentenceSwapRewriter(points, VAGUE, effect=-1, name="spurious_text.degrade_points")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from causalpref.errors import ConfigError
-from causalpref.simulate.base import ScenarioData, pair_columns
+from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
 from causalpref.simulate.observation import RandomLift, bradley_terry_labels
 
 OBJECTIVES = ("helpful", "harmless")
@@ -122,3 +122,17 @@ def simulate(
             "hidden_confounder": "prompt_type",
         },
     )
+
+
+# Clean counterpart: prompt type independent of the objective (rho 0.5), so it cannot stand in.
+SCENARIOS.register(
+    "user_confounding",
+    Scenario(
+        simulate=simulate,
+        shift_split="inconsistent",
+        shift_name="inconsistent-row accuracy (prompt type != objective)",
+        id_split="consistent",
+        clean={"rho": 0.5},
+        problem={"rho": 0.9},
+    ),
+)

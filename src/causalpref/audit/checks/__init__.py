@@ -1,4 +1,9 @@
-"""The audit's checks, in the order they run: name -> run(ctx) -> CheckResult."""
+"""The audit's checks, registered in the order they run: name -> run(ctx) -> CheckResult.
+
+A new check is one module with `NAME`, `TITLE` and `run(ctx)`, registered here; the audit,
+`audit.json`, the HTML report and the check contract suite (tests/audit/test_check_contract.py)
+pick it up from `CHECKS`.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +19,19 @@ from causalpref.audit.checks import (
 )
 from causalpref.audit.context import AuditContext
 from causalpref.audit.findings import CheckResult
+from causalpref.registry import Registry
 
-CHECKS: dict[str, Callable[[AuditContext], CheckResult]] = {
-    "spurious": spurious.run,
-    "overlap": overlap.run,
-    "labeller": labeller.run,
-    "heterogeneity": heterogeneity.run,
-    "hygiene": hygiene.run,
-    "selection": selection.run,
-}
+Check = Callable[[AuditContext], CheckResult]
 
-__all__ = ["CHECKS"]
+CHECKS: Registry[Check] = Registry("audit check")
+for _module in (spurious, overlap, labeller, heterogeneity, hygiene, selection):
+    CHECKS.register(_module.NAME, _module.run)
+del _module
+
+
+def available_checks() -> list[str]:
+    """Check names in the order they run."""
+    return CHECKS.names()
+
+
+__all__ = ["CHECKS", "Check", "available_checks"]

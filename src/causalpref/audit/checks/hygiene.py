@@ -20,8 +20,8 @@ from causalpref.audit.checks._evidence import first_rows, rounded, share
 from causalpref.audit.context import AuditContext
 from causalpref.audit.findings import CheckResult, FigureSpec, Finding
 from causalpref.audit.stats import wilson_interval
+from causalpref.data.chat import render_chat
 from causalpref.data.schema import ANNOTATOR_ID, PAIR_ID, PROMPT, RESPONSE_A, RESPONSE_B
-from causalpref.features.text_format import render_chat
 
 NAME = "hygiene"
 TITLE = "Label quality and hygiene"

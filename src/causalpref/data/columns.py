@@ -1,0 +1,49 @@
+"""Arrow columns from arbitrary Python values, as read from JSON, CSV cells or dicts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+
+def loose_column(values: list[Any]) -> pa.Array:
+    """Arrow column of input values; values that mix kinds become JSON text."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return json_text(values)
+
+
+def json_text(values: list[Any]) -> pa.Array:
+    """A string column holding each value as JSON text (nulls stay null)."""
+    return pa.array(
+        [None if v is None else json.dumps(v, default=repr) for v in values], pa.string()
+    )
+
+
+def value_kind(value: Any) -> str:
+    """How a message names the JSON kind of `value` ("a string", "a list", ...)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null" if value is None else type(value).__name__
+
+
+def json_list(cell: Any) -> Any:
+    """The list a CSV cell encodes as JSON text, else the cell unchanged."""
+    if not isinstance(cell, str) or not cell.lstrip().startswith("["):
+        return cell
+    try:
+        value = json.loads(cell)
+    except json.JSONDecodeError:
+        return cell
+    return value if isinstance(value, list) else cell

@@ -1,0 +1,117 @@
+"""Render study results: Markdown tables per study (and the demo, bench and HH reports for the
+specs that ask for them), results.json and report.md under the output folder."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from causalpref._atomic import write_text
+from causalpref.evaluate.spec import StudySpec
+from causalpref.evaluate.study import StudyResult
+from causalpref.report.summary import config_section, format_mean_se, render_table
+
+
+def write_study_outputs(spec: StudySpec, results: Sequence[StudyResult], out: Path) -> str:
+    """Write the spec's report under `out` (its `report` kind picks the layout); return the
+    console text."""
+    rows = [_plain(r) for result in results for r in result.rows]
+    if spec.report == "demo":
+        from causalpref.report.replication import write_demo_outputs
+
+        return write_demo_outputs(rows, spec.raw, out)
+    if spec.report == "bench":
+        from causalpref.report.bench import write_bench_outputs
+
+        return write_bench_outputs(results, spec.raw, out)
+    if spec.report == "hh-confounding":
+        return _write_hh(spec, rows, out)
+    return _write_generic(spec, results, rows, out)
+
+
+def study_table(result: StudyResult, markdown: bool = False) -> str:
+    """Per method (and grid point): the shift metric, gain over the baseline, gap closed to the
+    oracle and to the clean-data ceiling, accuracy on every test split, seeds."""
+    cells = [c for c in result.summary() if "skipped" not in c]
+    if not cells:
+        return "(every method was skipped)"
+    splits = [k for k in cells[0] if k.endswith("_accuracy") and _is_split_metric(k)]
+    has_oracle = any(not math.isnan(c["oracle"][0]) for c in cells)
+    has_clean = any("clean" in c for c in cells)
+    header = [*result.grid_keys, "method", "shift metric %", f"gain over {result.baseline} (pts)"]
+    header += ["gap closed (oracle)"] * has_oracle
+    header += ["clean ceiling %", "gap closed (clean)"] * has_clean
+    header += [f"{s.removesuffix('_accuracy')} %" for s in splits] + ["fit s", "seeds"]
+    body = []
+    for c in cells:
+        line = [str(c[k]) for k in result.grid_keys]
+        line += [c["method"], format_mean_se(c["shift_metric"]), format_mean_se(c["gain"])]
+        line += [_percent(c["gap_closed"])] * has_oracle
+        if has_clean:
+            line += [format_mean_se(c.get("clean", (math.nan, math.nan)))]
+            line += [_percent(c.get("clean_gap_closed", math.nan))]
+        line += [format_mean_se(c.get(s, (math.nan, math.nan))) for s in splits]
+        seconds = c.get("seconds", (math.nan, math.nan))[0]
+        body.append([*line, "-" if math.isnan(seconds) else f"{seconds:.1f}", str(c["seeds"])])
+    if has_oracle:
+        oracle = next(c["oracle"] for c in cells)
+        blank = [""] * len(result.grid_keys)
+        body.append(
+            [*blank, "oracle", format_mean_se(oracle), "", "100%"]
+            + [""] * (len(header) - len(blank) - 4)
+        )
+    return render_table(header, body, markdown)
+
+
+def _is_split_metric(key: str) -> bool:
+    return not key.startswith(("oracle_", "id_optimal_", "clean_", "train_"))
+
+
+def _percent(share: float) -> str:
+    return "-" if math.isnan(share) else f"{100 * share:.0f}%"
+
+
+def _write_generic(
+    spec: StudySpec, results: Sequence[StudyResult], rows: list[dict], out: Path
+) -> str:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "results.json", json.dumps(rows, indent=1))
+    text, lines = [], [f"# {spec.title}", "", _EXPLAIN, ""]
+    for result in results:
+        title = f"{result.study}: shift metric = {result.shift_name}"
+        skipped = [f"{c['method']} ({c['skipped']})" for c in result.summary() if "skipped" in c]
+        note = ["skipped: " + "; ".join(dict.fromkeys(skipped))] if skipped else []
+        text += [title, "", study_table(result), *note, ""]
+        lines += [f"## {title}", "", study_table(result, markdown=True), "", *note, ""]
+    lines += config_section(spec.raw)
+    write_text(out / "report.md", "\n".join(lines))
+    return "\n".join(text) + f"\nwrote {out / 'results.json'}, {out / 'report.md'}"
+
+
+_EXPLAIN = (
+    "Produced by `causalpref study`. Accuracy in %, mean +- s.e. over seeds. `gain` is paired "
+    "over seeds (same data per seed); `gap closed (oracle)` is that gain as a share of the gap "
+    "between the baseline and the true reward; `clean ceiling` is the same method fitted on the "
+    "same amount of data with the scenario's problem switched off, and `gap closed (clean)` the "
+    "gain as a share of the gap between the baseline and that ceiling. Every number is computed "
+    "from `results.json` in this folder."
+)
+
+
+def _write_hh(spec: StudySpec, rows: list[dict], out: Path) -> str:
+    from causalpref.report.replication import write_hh_outputs
+
+    study = spec.studies[0]
+    encoder = study.source.encoder
+    rows = [{**r, "features": encoder} for r in rows]
+    config = {"encoder": encoder, **study.source.resample_settings, **spec.raw}
+    return write_hh_outputs(rows, config, out, str(study.source.path))
+
+
+def _plain(row: dict) -> dict:
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in row.items()}
