@@ -41,6 +41,7 @@ def test_tour_has_commands_and_python():
     assert any(c.startswith("causalpref fit") for c in commands)
     assert any(c.startswith("causalpref study") for c in commands)
     assert tour_blocks("python"), "the tour shows the Python API"
+    assert all(b.startswith("# ") for b in tour_blocks("toml")), "a toml block names its file"
 
 
 def test_readme_says_how_to_reach_the_command():
@@ -59,6 +60,9 @@ def test_tour_runs_as_written(tmp_path):
     env["CAUSALPREF_CACHE"] = str(tmp_path / "cache")
     work = tmp_path / "tour"
     work.mkdir()
+    for block in tour_blocks("toml"):  # each starts with "# <file name>", as the README says
+        name = block.split("\n", 1)[0].removeprefix("#").strip()
+        (work / name).write_text(block, encoding="utf-8")
     for command in tour_commands():
         assert "../shared" not in command, f"the tour must not need ../shared: {command}"
         result = subprocess.run(

@@ -29,9 +29,7 @@ def relabeled():
 
 
 def labeller_result(data):
-    report = run_audit(
-        data, context="context", attributes=[], encoder="hashing", progress=False
-    )
+    report = run_audit(data, context="context", attributes=[], encoder="hashing", progress=False)
     return next(c for c in report.checks if c.name == "labeller")
 
 

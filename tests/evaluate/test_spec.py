@@ -134,6 +134,23 @@ def test_a_grid_may_sweep_method_settings_and_each_value_is_checked():
     assert [p["settings.lr"] for p in study.points()] == [1e-3, 1e-2]
 
 
+def test_method_settings_reach_only_their_method_and_are_checked():
+    raw = {
+        "study": {
+            "s": {
+                "scenario": "latent_overlap",
+                "methods": ["bt", "vrex"],
+                "method_settings": {"vrex": {"penalty": 3.0}},
+            }
+        }
+    }
+    (study,) = parse_spec(raw).studies
+    assert {m.method: m.settings for m in study.methods} == {"bt": {}, "vrex": {"penalty": 3.0}}
+    raw["study"]["s"]["method_settings"] = {"vrex": {"penalty": -1.0}, "nope": {}}
+    with pytest.raises(ConfigError, match=r"(?s)'nope', which is not.*'penalty' parameter"):
+        parse_spec(raw)
+
+
 def test_the_example_spec_in_the_docs_validates(tmp_path):
     text = (Path(__file__).parents[2] / "docs" / "studies.md").read_text()
     example = text.split("```toml\n", 1)[1].split("```", 1)[0]

@@ -21,7 +21,15 @@ from causalpref.evaluate.study import MethodSpec, Study, StudyResult, run_studie
 
 REPORTS = ("study", "demo", "bench", "hh-confounding")
 TOP_KEYS = {"title", "description", "report", "jobs", "defaults", "study"}
-SHARED_KEYS = {"seeds", "baseline", "settings", "early_stopping", "clean_ceiling", "methods"}
+SHARED_KEYS = {
+    "seeds",
+    "baseline",
+    "settings",
+    "method_settings",
+    "early_stopping",
+    "clean_ceiling",
+    "methods",
+}
 SOURCE_KEYS = {
     "scenario",
     "knobs",
@@ -204,12 +212,17 @@ def _swept_methods(
 ) -> tuple[list[MethodSpec], list[str]]:
     """The study's methods, each checked with the shared settings and every swept value."""
     first = {k: v[0] for k, v in swept.items()}
-    methods, errors = _methods(merged.get("methods"), merged.get("baseline"), {**settings, **first})
+    per_method = merged.get("method_settings", {})
+    methods, errors = _methods(
+        merged.get("methods"), merged.get("baseline"), {**settings, **first}, per_method
+    )
     for key, values in swept.items():  # every swept setting value, beside the others' first
         for value in values[1:]:
             trial = {**settings, **first, key: value}
             errors += [
-                p for p in _methods(merged.get("methods"), None, trial)[1] if p not in errors
+                p
+                for p in _methods(merged.get("methods"), None, trial, per_method)[1]
+                if p not in errors
             ]
     baseline = merged.get("baseline")
     if baseline is not None and methods and baseline not in [m.label for m in methods]:
@@ -343,7 +356,7 @@ def _encoder_problems(spec: Any) -> list[str]:
 
 
 def _methods(
-    value: Any, baseline: str | None, settings: dict
+    value: Any, baseline: str | None, settings: dict, per_method: Any = None
 ) -> tuple[list[MethodSpec], list[str]]:
     from causalpref.methods import available_methods, make_method
 
@@ -362,13 +375,37 @@ def _methods(
             specs.append(MethodSpec(label, entry.pop("method", label), entry))
     else:
         return [], [f'methods = {value!r}: expected a list of names, "all", or a table']
-    errors = []
+    specs, errors = _with_method_settings(specs, per_method or {})
     for spec in specs:
         try:
             make_method(spec.method, **{**settings, **spec.settings}).validate_params()
         except CausalPrefError as err:
             errors.append(f"method '{spec.label}': {err}")
     return specs, errors
+
+
+def _with_method_settings(
+    specs: list[MethodSpec], per_method: Any
+) -> tuple[list[MethodSpec], list[str]]:
+    """Specs with `method_settings = { method = { setting = value } }` merged in (spec wins)."""
+    from causalpref.methods import available_methods
+
+    tables = isinstance(per_method, dict) and all(isinstance(v, dict) for v in per_method.values())
+    if not tables:
+        return specs, [
+            f"method_settings = {per_method!r}: expected {{ method = {{ key = value }} }}"
+        ]
+
+    errors = [
+        f"method_settings names '{m}', which is not a registered method "
+        f"({', '.join(available_methods())})"
+        for m in per_method
+        if m not in available_methods()
+    ]
+    merged = [
+        MethodSpec(s.label, s.method, {**per_method.get(s.method, {}), **s.settings}) for s in specs
+    ]
+    return merged, errors
 
 
 def _set_dotted(raw: dict, dotted: str, value: Any) -> None:
