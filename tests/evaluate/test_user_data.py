@@ -55,6 +55,9 @@ def test_study_runs_a_user_spec_on_user_text_and_reports_the_clean_ceiling(tmp_p
     assert "## mine: shift metric = accuracy on split 'test_reversed'" in report
     assert "clean ceiling %" in report and "gap closed (clean)" in report
     assert "test_reversed %" in report
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert page.count('<svg data-fig="') == 2, "one gain figure per study"
+    assert "<script" not in page and "clean ceiling %" in page and "<h2>mine</h2>" in page
 
 
 def test_a_file_without_train_rows_or_with_an_unknown_shift_split_is_a_clear_error(tmp_path):

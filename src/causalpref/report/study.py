@@ -39,6 +39,11 @@ def study_table(result: StudyResult, markdown: bool = False) -> str:
     cells = [c for c in result.summary() if "skipped" not in c]
     if not cells:
         return "(every method was skipped)"
+    return render_table(*_table_rows(result, cells), markdown)
+
+
+def _table_rows(result: StudyResult, cells: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """(header, body) of the study table, shared by the text, Markdown and HTML reports."""
     splits = [k for k in cells[0] if k.endswith("_accuracy") and _is_split_metric(k)]
     has_oracle = any(not math.isnan(c["oracle"][0]) for c in cells)
     has_clean = any("clean" in c for c in cells)
@@ -64,7 +69,7 @@ def study_table(result: StudyResult, markdown: bool = False) -> str:
             [*blank, "oracle", format_mean_se(oracle), "", "100%"]
             + [""] * (len(header) - len(blank) - 4)
         )
-    return render_table(header, body, markdown)
+    return header, body
 
 
 def _is_split_metric(key: str) -> bool:
@@ -90,7 +95,40 @@ def _write_generic(
         lines += [f"## {title}", "", study_table(result, markdown=True), "", *note, ""]
     lines += config_section(spec.raw)
     write_text(out / "report.md", "\n".join(lines))
-    return "\n".join(text) + f"\nwrote {out / 'results.json'}, {out / 'report.md'}"
+    write_text(out / "report.html", study_html(spec, results))
+    written = ", ".join(str(out / f) for f in ("results.json", "report.md", "report.html"))
+    return "\n".join(text) + f"\nwrote {written}"
+
+
+def study_html(spec: StudySpec, results: Sequence[StudyResult]) -> str:
+    """A self-contained page: per study, the gain figure and the table, then the spec."""
+    from causalpref.report.html import render_page
+    from causalpref.report.study_figures import PLOT_NOTE, gain_figure
+
+    sections = []
+    for i, result in enumerate(results):
+        cells = [c for c in result.summary() if "skipped" not in c]
+        header, body = _table_rows(result, cells) if cells else ([], [])
+        figure = gain_figure(cells, result.baseline, result.grid_keys, f"g{i}") if cells else None
+        skipped = [f"{c['method']} ({c['skipped']})" for c in result.summary() if "skipped" in c]
+        sections.append(
+            {
+                "name": result.study,
+                "shift_name": result.shift_name,
+                "header": header,
+                "body": body,
+                "figure": figure,
+                "skipped": list(dict.fromkeys(skipped)),
+            }
+        )
+    return render_page(
+        "study.html.j2",
+        title=spec.title,
+        explain=_EXPLAIN,
+        sections=sections,
+        plot_note=PLOT_NOTE,
+        spec_text=json.dumps(spec.raw, indent=2, default=str),
+    )
 
 
 _EXPLAIN = (
