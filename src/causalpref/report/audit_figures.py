@@ -147,17 +147,22 @@ def _intervals(plt: Any, spec: FigureSpec, data: dict[str, Any]) -> Any:
         if value is not None:
             ax.plot([value], [y], marker="s", markersize=7, color=ACCENT, mec="white", zorder=3)
         else:
-            ax.annotate(
-                "n/a",
-                (0, y),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                color=MUTED,
-            )
+            _not_available(ax, y)
     _reference(ax, spec)
     return fig
+
+
+def _not_available(ax: Any, y: float) -> None:
+    """An "n/a" at the left of row `y`, where a value could not be computed."""
+    ax.annotate(
+        "n/a",
+        (0, y),
+        xycoords=("axes fraction", "data"),
+        xytext=(4, 0),
+        textcoords="offset points",
+        va="center",
+        color=MUTED,
+    )
 
 
 def _bars(plt: Any, spec: FigureSpec, data: dict[str, Any]) -> Any:
@@ -167,15 +172,7 @@ def _bars(plt: Any, spec: FigureSpec, data: dict[str, Any]) -> Any:
         zip(data["value"], data["low"], data["high"], strict=True)
     ):
         if value is None:
-            ax.annotate(
-                "n/a",
-                (0, y),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                color=MUTED,
-            )
+            _not_available(ax, y)
             continue
         ax.barh([y], [value], height=0.6, color=ACCENT, alpha=0.85, zorder=2)
         end = value
