@@ -28,6 +28,8 @@ def invoke(*args):
         "scenarios",
         "bench",
         "audit",
+        "study",
+        "replicate",
     ],
 )
 def test_every_command_has_help(command):
@@ -298,3 +300,41 @@ def test_text_scenario_fits_an_augmentation_method_with_the_data_encoder(tmp_pat
     assert result.exit_code == 0, result.output
     settings = json.loads((model / "config.json").read_text())["settings"]
     assert settings["encoder"] == "hashing" and settings["rewriters"] == "padding"
+
+
+def test_fit_out_never_deletes_a_folder_it_did_not_write(tmp_path, capsys):
+    """The data-loss reproduction: --out names the folder that holds the data; it stays intact,
+    before any training, and a model folder of our own is replaced on refit."""
+    from causalpref.cli import main
+
+    project = tmp_path / "p"
+    data = project / "data" / "pairs.parquet"
+    data.parent.mkdir(parents=True)
+    sizes = ["--set", "n_train=200", "--set", "n_validation=50", "--set", "n_test=50"]
+    assert (
+        invoke("simulate", "spurious_attribute", "--out", data, *sizes, "--set", "dim=8").exit_code
+        == 0
+    )
+    (project / "notes.txt").write_text("mine")
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    args = ["fit", str(data), "--method", "bt", "--epochs", "1", "--hidden-dim", "8", "--quiet"]
+    with pytest.raises(SystemExit) as exit_info:
+        main_with(main, [*args, "--out", str(project)])
+    assert exit_info.value.code == 2 and "nothing was changed" in capsys.readouterr().err
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+    model = tmp_path / "m"
+    for _ in range(2):  # the second fit replaces the first model
+        assert invoke(*args, "--out", model).exit_code == 0
+    assert sorted(p.name for p in model.iterdir()) == ["config.json", "model.safetensors"]
+
+
+def main_with(main, argv):
+    """Run the installed entry point (its error handling included) with `argv`."""
+    import sys
+
+    saved = sys.argv
+    sys.argv = ["causalpref", *argv]
+    try:
+        main()
+    finally:
+        sys.argv = saved

@@ -6,18 +6,25 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from causalpref.errors import ConfigError
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(
+    path: str | os.PathLike, *, replaces: Callable[[Path], bool] | None = None
+) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success rename it onto `path`.
 
     Works for files and folders alike: the caller writes whatever it wants at the yielded path.
-    On error the temporary is removed and any existing `path` is left untouched.
+    On error the temporary is removed and any existing `path` is left untouched. An existing
+    folder is replaced only when `replaces(folder)` says it is an earlier output of the same kind:
+    a folder causalpref did not write is never deleted.
     """
     final = Path(path)
+    check_replaceable(final, replaces)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     target = tmp / final.name
@@ -34,6 +41,19 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             os.replace(target, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_replaceable(final: Path, replaces: Callable[[Path], bool] | None) -> None:
+    """ConfigError, before any work, if writing `final` would delete a folder we did not write."""
+    if not final.is_dir() or final.is_symlink():
+        return
+    if replaces is not None and replaces(final):
+        return
+    kind = "a file" if replaces is None else "this kind of output"
+    raise ConfigError(
+        f"{final} is an existing folder that would be replaced by {kind}, and causalpref did not "
+        "write it; nothing was changed: choose a new path, or move the folder away yourself"
+    )
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

@@ -129,7 +129,9 @@ def fit(
     column, all rows are fitted and 10% are held out for early stopping.
     """
     from causalpref.methods import make_method, train_validation
+    from causalpref.methods.persistence import check_model_destination
 
+    check_model_destination(out)
     chosen = {"encoder": encoder} if encoder is not None else {}
     model = make_method(
         method,

@@ -11,7 +11,7 @@ import numpy as np
 from safetensors.torch import load_file, save_file
 
 from causalpref import __version__
-from causalpref._atomic import atomic_path
+from causalpref._atomic import atomic_path, check_replaceable
 from causalpref.errors import PersistenceError
 from causalpref.methods.registry import get_method
 
@@ -46,11 +46,28 @@ def save_model(model, path) -> Path:
             f"({err}); fitted attributes must be numbers, strings, lists or dicts"
         ) from None
     state = {k: v.detach().contiguous() for k, v in model.net_.state_dict().items()}
-    with atomic_path(path) as tmp:
+    with atomic_path(path, replaces=is_saved_model) as tmp:
         tmp.mkdir()
         (tmp / CONFIG_FILE).write_text(text, encoding="utf-8")
         save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": FORMAT})
     return Path(path)
+
+
+def is_saved_model(folder: Path) -> bool:
+    """Whether `folder` holds a saved model and nothing else (so replacing it loses nothing)."""
+    names = {p.name for p in Path(folder).iterdir()}
+    if names != {CONFIG_FILE, WEIGHTS_FILE}:
+        return False
+    try:
+        return json.loads((Path(folder) / CONFIG_FILE).read_text("utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_model_destination(path) -> None:
+    """ConfigError now, before any training, if saving to `path` would delete a folder that is
+    not a saved model."""
+    check_replaceable(Path(path), is_saved_model)
 
 
 def fitted_attributes(model) -> dict[str, Any]:
