@@ -18,7 +18,7 @@ import numpy as np
 
 from causalpref.data.preference_data import PreferenceData
 from causalpref.errors import ConfigError
-from causalpref.features.cache import EmbeddingCache
+from causalpref.features.cache import EmbeddingCache, default_cache_root
 from causalpref.features.encode import encode_pairs, encode_texts
 from causalpref.features.encoders import Encoder, get_encoder
 from causalpref.features.text_format import join_prompt_response
@@ -118,7 +118,15 @@ class Featurizer:
     def _cache(self) -> EmbeddingCache | None:
         if self.is_precomputed or not self.cache:
             return None
-        return EmbeddingCache(Path(self.cache_dir) if self.cache_dir is not None else None)
+        root = Path(self.cache_dir) if self.cache_dir is not None else default_cache_root()
+        return _open_cache(str(root.expanduser().resolve()))
+
+
+@lru_cache(maxsize=8)
+def _open_cache(root: str) -> EmbeddingCache:
+    """One cache object per folder and process, so its shard index is read once, then refreshed
+    incrementally, instead of on every call (a reward server calls `rewards` many times)."""
+    return EmbeddingCache(root)
 
 
 @lru_cache(maxsize=8)
