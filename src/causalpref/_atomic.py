@@ -30,6 +30,7 @@ def atomic_path(
     target = tmp / final.name
     try:
         yield target
+        follow_umask(target)
         if final.is_dir() and not final.is_symlink():
             backup = Path(
                 tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent)
@@ -41,6 +42,27 @@ def atomic_path(
             os.replace(target, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def follow_umask(path: Path) -> None:
+    """Give `path` (and all under it) the permissions a plain `open`/`mkdir` would have given.
+
+    Temporary files and some writers (safetensors) create files readable by their owner only;
+    outputs, shared caches in particular, must be readable as the user's umask says.
+    """
+    mask = current_umask()
+    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for item in paths:
+        if item.is_symlink() or not item.exists():
+            continue
+        os.chmod(item, (0o777 if item.is_dir() else 0o666) & ~mask)
+
+
+def current_umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def check_replaceable(final: Path, replaces: Callable[[Path], bool] | None) -> None:

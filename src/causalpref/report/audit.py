@@ -6,16 +6,13 @@ The audit itself (causalpref.audit) returns data only; everything about presenta
 
 from __future__ import annotations
 
-import json
-import math
 import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from causalpref._atomic import write_text
+from causalpref._json import dumps
 from causalpref.audit.findings import SEVERITIES, AuditReport, CheckResult, Finding, severity_rank
 from causalpref.progress import track
 
@@ -40,22 +37,7 @@ def write_audit_report(
 
 def audit_json(report: AuditReport) -> str:
     """The report as strict JSON (numpy scalars as numbers, NaN and infinity as null)."""
-    return json.dumps(plain(report.to_dict()), indent=2, allow_nan=False)
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready copy: numpy scalars to Python, NaN / inf to None (strict JSON has neither)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return dumps(report.to_dict(), indent=2)
 
 
 # -- the page --------------------------------------------------------------------------------
