@@ -17,10 +17,10 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.demo-installed
-	$(BIN)/causalpref demo --out runs/demo
+	$(BIN)/causalpref demo --out runs/demo --overwrite
 
 demo-quick: $(VENV)/.demo-installed
-	$(BIN)/causalpref demo --quick --out runs/demo-quick
+	$(BIN)/causalpref demo --quick --out runs/demo-quick --overwrite
 
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest

@@ -323,8 +323,10 @@ def test_fit_out_never_deletes_a_folder_it_did_not_write(tmp_path, capsys):
     assert exit_info.value.code == 2 and "nothing was changed" in capsys.readouterr().err
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
     model = tmp_path / "m"
-    for _ in range(2):  # the second fit replaces the first model
-        assert invoke(*args, "--out", model).exit_code == 0
+    assert invoke(*args, "--out", model).exit_code == 0
+    again = invoke(*args, "--out", model)
+    assert again.exit_code != 0 and "--overwrite" in str(again.exception)
+    assert invoke(*args, "--out", model, "--overwrite").exit_code == 0  # replaces our model
     assert sorted(p.name for p in model.iterdir()) == ["config.json", "model.safetensors"]
 
 
@@ -338,3 +340,152 @@ def main_with(main, argv):
         main()
     finally:
         sys.argv = saved
+
+
+def run_main(monkeypatch, capsys, *argv):
+    """(exit code, stderr) of the installed entry point run with `argv`."""
+    from causalpref.cli import main
+
+    monkeypatch.setattr("sys.argv", ["causalpref", *[str(a) for a in argv]])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    return exit_info.value.code, capsys.readouterr().err
+
+
+def test_the_issue_reproduction_leaves_the_folder_untouched(tmp_path, monkeypatch, capsys):
+    """`fit p/data/pairs.jsonl --out p` with p/notes.txt: exit 2, p/ unchanged, says why."""
+    monkeypatch.chdir(tmp_path)
+    rows = [
+        {"prompt": f"q{i}", "chosen": "yes " * (i % 4 + 1), "rejected": "no"} for i in range(40)
+    ]
+    (tmp_path / "p" / "data").mkdir(parents=True)
+    (tmp_path / "p" / "data" / "pairs.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    (tmp_path / "p" / "notes.txt").write_text("x\n")
+    before = {f: f.read_bytes() for f in (tmp_path / "p").rglob("*") if f.is_file()}
+    argv = ["fit", "p/data/pairs.jsonl", "--encoder", "hashing", "--method", "bt", "--out", "p"]
+    code, err = run_main(monkeypatch, capsys, *argv)
+    assert code == 2 and err.startswith("error: --out p:") and "nothing was changed" in err
+    assert {f: f.read_bytes() for f in (tmp_path / "p").rglob("*") if f.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p"], "no model, no temporary"
+
+
+def test_file_outputs_are_replaced_only_with_overwrite(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "pairs.jsonl"
+    rows = [{"prompt": "q", "chosen": "a long answer", "rejected": "no"}] * 10
+    data.write_text("\n".join(json.dumps(r) for r in rows))
+    shares = tmp_path / "shares.json"
+    assert invoke("attributes", data, "--json", shares).exit_code == 0
+    code, err = run_main(monkeypatch, capsys, "attributes", data, "--json", shares)
+    assert code == 2 and "--json" in err and "pass --overwrite" in err
+    assert invoke("attributes", data, "--json", shares, "--overwrite").exit_code == 0
+    code, err = run_main(monkeypatch, capsys, "attributes", data, "--json", tmp_path)
+    assert code == 2 and "a file output never replaces" in err
+    code, err = run_main(monkeypatch, capsys, "attributes", data, "--json", data, "--overwrite")
+    assert code == 2 and "an input of this command" in err
+
+
+def test_output_and_cache_paths_are_checked_before_any_work(tmp_path, monkeypatch, capsys):
+    import causalpref.cli as cli
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("read the data before checking the output path")
+
+    monkeypatch.setattr(cli, "_load", no_reading)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    fit = ["fit", notes, "--encoder", "hashing", "--method", "bt"]
+    for argv, where in (
+        ([*fit, "--out", notes / "m"], "--out"),
+        ([*fit, "--out", tmp_path / "m", "--cache-dir", notes], "--cache-dir"),
+        ([*fit, "--out", tmp_path / "m", "--cache-dir", notes / "c"], "--cache-dir"),
+        (["audit", notes, "--out", "/proc/causalpref-test/audit"], "--out"),
+        (["simulate", "latent_overlap", "--out", notes], "--out"),
+        (["study", "demo-quick", "--out", notes], "--out"),
+    ):
+        code, err = run_main(monkeypatch, capsys, *argv)
+        assert code == 2 and err.startswith(f"error: {where} "), (argv, err)
+        assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_nonsensical_numbers_are_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    fit = ["fit", tmp_path / "x.jsonl", "--method", "bt", "--out", tmp_path / "m"]
+    code, err = run_main(monkeypatch, capsys, *fit, "--hidden-dim", 100000000)
+    assert code == 2 and "'hidden_dim'" in err and "[1, 65536]" in err
+    code, err = run_main(monkeypatch, capsys, *fit, "--epochs", 0, "--batch-size", 0, "--lr", -1)
+    assert code == 2 and all(f"'{n}'" in err for n in ("epochs", "batch_size", "lr"))
+    for argv in (
+        ["bench", "--jobs", 0, "--out", tmp_path / "b"],
+        ["demo", "--jobs", -1, "--out", tmp_path / "d"],
+        ["study", "demo", "--jobs", 0, "--out", tmp_path / "s"],
+        ["bench", "--seeds", 1, "--out", tmp_path / "b"],
+        ["replicate", "hh-confounding", "--data", tmp_path / "x", "--seeds", 0],
+        ["simulate", "latent_overlap", "--seed", -1, "--out", tmp_path / "x.jsonl"],
+        ["audit", tmp_path / "x.jsonl", "--seed", -5, "--out", tmp_path / "a"],
+    ):
+        code, err = run_main(monkeypatch, capsys, *argv)
+        option = next(str(a) for a in argv if str(a) in ("--jobs", "--seeds", "--seed"))
+        assert code == 2 and option in err and "Traceback" not in err, (argv, err)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "failure, expected",
+    [
+        (
+            OSError(28, "No space left on device", "big.jsonl"),
+            "error: big.jsonl: No space left on device; free some space",
+        ),
+        (PermissionError(13, "Permission denied", "x.jsonl"), "error: x.jsonl: Permission denied"),
+        (IsADirectoryError(21, "Is a directory", "d"), "error: d: Is a directory; it is a folder"),
+        (
+            UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+            "save the file as UTF-8",
+        ),
+        (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), "'\\ud800'"),
+        (RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
+        (MemoryError(), "out of memory"),
+    ],
+)
+def test_expected_failures_end_in_one_line_and_exit_code_2(
+    failure, expected, tmp_path, monkeypatch, capsys
+):
+    import causalpref.cli as cli
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(cli, "_load", fail)
+    code, err = run_main(monkeypatch, capsys, "attributes", tmp_path / "x.jsonl")
+    assert code == 2 and expected in err and "Traceback" not in err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_an_interrupt_exits_130_without_a_traceback(tmp_path, monkeypatch, capsys):
+    import causalpref.cli as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_load", interrupted)
+    code, err = run_main(monkeypatch, capsys, "attributes", tmp_path / "x.jsonl")
+    assert code == 130 and err.strip() == "interrupted"
+
+
+def test_a_bug_shows_its_traceback_and_asks_for_a_report(tmp_path, monkeypatch, capsys):
+    import causalpref.cli as cli
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a genuine bug")
+
+    monkeypatch.setattr(cli, "_load", bug)
+    code, err = run_main(monkeypatch, capsys, "attributes", tmp_path / "x.jsonl")
+    assert code == 1 and "Traceback" in err and "ZeroDivisionError: a genuine bug" in err
+    last = err.strip().splitlines()[-1]
+    assert "this is a bug" in last and "please report it" in last
+    assert "causalpref attributes" in last and "0." in last  # the command and the version
+
+
+def test_usage_errors_keep_exit_code_2(monkeypatch, capsys):
+    code, err = run_main(monkeypatch, capsys, "fit", "--no-such-option")
+    assert code == 2 and "Usage" in err and "Traceback" not in err

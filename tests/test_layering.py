@@ -25,7 +25,7 @@ ORDER = [
     "serve",
     "integrations",
 ]
-TOP = {"errors", "registry", "metrics", "progress", "_atomic", "__init__"}
+TOP = {"errors", "registry", "metrics", "progress", "_atomic", "_json", "outputs", "__init__"}
 
 
 def rank(part: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from causalpref._json import dumps
 from causalpref.errors import CausalPrefError, ConfigError
+from causalpref.outputs import FILE, OVERWRITE_HELP, check_folder_writable, check_output
 
 app = typer.Typer(
     name="causalpref",
@@ -20,6 +23,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+Overwrite = Annotated[bool, typer.Option("--overwrite", help=OVERWRITE_HELP)]
+Jobs = Annotated[int, typer.Option(min=1, help="Worker processes (each uses one core).")]
 
 
 def _fail(message: str) -> None:
@@ -35,8 +42,9 @@ def demo(
     quick: Annotated[
         bool, typer.Option("--quick", help="Fewer seeds and pairs (about 2 min).")
     ] = False,
-    jobs: Annotated[int, typer.Option(help="Worker processes (each uses one core).")] = 2,
+    jobs: Jobs = 2,
     precision: Annotated[str, typer.Option(help=RUN_PRECISION_HELP)] = "fp32",
+    overwrite: Overwrite = False,
 ) -> None:
     """Reproduce the founding paper's Tables 1 and 2 in simulation (the shipped study spec
     `demo`, or `demo-quick`).
@@ -45,27 +53,31 @@ def demo(
     informative mass). Table 2: user_confounding at rho in .5 ... 1.0 with Base, Multihead and
     Adversarial, in the shared and type-specific feature regimes (consistent / inconsistent rows).
     """
-    _run_spec("demo-quick" if quick else "demo", out, jobs=jobs, precision=precision)
+    _run_spec(
+        "demo-quick" if quick else "demo", out, jobs=jobs, precision=precision, overwrite=overwrite
+    )
 
 
 @app.command("simulate")
 def simulate_cmd(
     name: Annotated[str, typer.Argument(help="Scenario name (see `causalpref scenarios`).")],
     out: Annotated[Path, typer.Option(help="Output file: .parquet, .jsonl, .jsonl.gz or .csv.")],
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     knob: Annotated[
         list[str] | None,
         typer.Option("--set", help="Scenario knob as KEY=VALUE, repeatable (e.g. --set rho=0.9)."),
     ] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Simulate a scenario and write all its splits (column `split`) to one file."""
     from causalpref import simulate
     from causalpref.data import write_preferences
 
     knobs = _parse_knobs(knob or [])
+    check_output(out, kind=FILE, overwrite=overwrite, option="--out")
     data = simulate.make(name, seed=seed, **knobs)
     rows = data.all_rows()
-    write_preferences(rows, out)
+    write_preferences(rows, out, overwrite=overwrite)
     sizes = ", ".join(f"{k}={len(v)}" for k, v in rows.by("split").items())
     typer.echo(f"wrote {len(rows)} pairs of scenario '{name}' (seed {seed}) to {out}: {sizes}")
 
@@ -110,7 +122,7 @@ def fit(
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-4,
     hidden_dim: Annotated[int, typer.Option(help="Width of hidden layers.")] = 512,
     batch_size: Annotated[int, typer.Option(help="Pairs per batch.")] = 256,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
     verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="Per-epoch progress.")] = True,
     setting: Annotated[
@@ -121,6 +133,7 @@ def fit(
             "--set env=source); `causalpref methods` lists the methods.",
         ),
     ] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Fit a reward model and save it (safetensors + JSON, with the encoder's fingerprint).
 
@@ -131,7 +144,8 @@ def fit(
     from causalpref.methods import make_method, train_validation
     from causalpref.methods.persistence import check_model_destination
 
-    check_model_destination(out)
+    check_model_destination(out, overwrite=overwrite, inputs=[data], option="--out")
+    _check_cache(cache_dir)
     chosen = {"encoder": encoder} if encoder is not None else {}
     model = make_method(
         method,
@@ -155,7 +169,7 @@ def fit(
         err=True,
     )
     model.fit(train, validation=validation)
-    model.save(out)
+    model.save(out, overwrite=overwrite)
     best = model.history_[model.best_epoch_ - 1]
     val = best.get("validation_accuracy")
     typer.echo(
@@ -175,20 +189,24 @@ def evaluate(
     layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "auto",
     file_format: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Pairwise accuracy of a fitted model, overall and per split (text is encoded with the
     model's own encoder)."""
     from causalpref._atomic import write_text
     from causalpref.methods import load_model
-    from causalpref.methods.scoring import accuracy_by_split
+    from causalpref.methods.scoring import accuracy_by_split, accuracy_lines
 
+    if json_out is not None:
+        inputs = [data, *_model_files(model_dir)]
+        check_output(json_out, kind=FILE, overwrite=overwrite, inputs=inputs, option="--json")
+    _check_cache(cache_dir)
     model = load_model(model_dir).set_params(cache_dir=cache_dir, verbose=True)
     result = accuracy_by_split(model, _load(data, layout, file_format), split_by)
-    typer.echo(f"accuracy {result['accuracy']:.4f} on {result['n']} pairs")
-    for name, acc in result["splits"].items():
-        typer.echo(f"  {split_by}={name}: {acc:.4f}")
+    for line in accuracy_lines(result, split_by):
+        typer.echo(line)
     if json_out is not None:
-        write_text(json_out, json.dumps(result, indent=2))
+        write_text(json_out, dumps(result, indent=2))
 
 
 @app.command()
@@ -199,6 +217,7 @@ def score(
     layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "auto",
     file_format: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Write the reward of each response: pair_id, reward_a, reward_b, and P(a preferred).
 
@@ -208,13 +227,14 @@ def score(
     from causalpref.methods import load_model
     from causalpref.methods.scoring import pair_rewards
 
+    inputs = [data, *_model_files(model_dir)]
+    check_output(out, kind=FILE, overwrite=overwrite, inputs=inputs, option="--out")
+    _check_cache(cache_dir)
     model = load_model(model_dir).set_params(cache_dir=cache_dir, verbose=True)
     scores = pair_rewards(model, _load(data, layout, file_format))
     rows = zip(*scores.values(), strict=True)
     lines = (
-        json.dumps(
-            {"pair_id": _plain(i), "reward_a": float(a), "reward_b": float(b), "prob_a": float(p)}
-        )
+        dumps({"pair_id": i, "reward_a": float(a), "reward_b": float(b), "prob_a": float(p)})
         for i, a, b, p in rows
     )
     write_text(out, "\n".join(lines) + "\n")
@@ -235,6 +255,7 @@ def attributes(
     layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "auto",
     file_format: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write shares as JSON.")] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """How often the preferred response has more of each attribute (length, formatting, ...).
 
@@ -244,6 +265,8 @@ def attributes(
     from causalpref._atomic import write_text
     from causalpref.features.attributes import available_attributes, preferred_share
 
+    if json_out is not None:
+        check_output(json_out, kind=FILE, overwrite=overwrite, inputs=[data], option="--json")
     table = _load(data, layout, file_format)
     chosen = names or [n for n in available_attributes() if n != "length_tokens"]
     shares = {name: preferred_share(table, name) for name in chosen}
@@ -257,7 +280,7 @@ def attributes(
             "reflects that convention, not the order labellers saw"
         )
     if json_out is not None:
-        write_text(json_out, json.dumps(shares, indent=2))
+        write_text(json_out, dumps(shares, indent=2))
 
 
 @app.command()
@@ -287,8 +310,9 @@ def audit(
     layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "auto",
     file_format: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
-    seed: Annotated[int, typer.Option(help="Seed of folds and bootstrap resamples.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of folds and bootstrap resamples.")] = 0,
     progress: Annotated[bool, typer.Option("--progress/--quiet", help="Progress bars.")] = True,
+    overwrite: Overwrite = False,
 ) -> None:
     """Audit preference data: spurious attributes, latent overlap, labeller confounding, ...
 
@@ -305,8 +329,8 @@ def audit(
             get_attribute(name)
     if users is not None and not users.is_file():
         raise ConfigError(f"--users {users}: file not found; pass a users table (user_id, ...)")
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: exists and is not a folder; pass a folder path")
+    check_output(out, kind="audit", overwrite=overwrite, inputs=[data, users], option="--out")
+    _check_cache(cache_dir)
     from causalpref.features.featurizer import Featurizer
 
     featurizer = Featurizer(encoder=encoder, cache_dir=cache_dir, progress=progress)
@@ -324,7 +348,7 @@ def audit(
         seed=seed,
         progress=progress,
     )
-    written = write_audit_report(report, out, progress=progress)
+    written = write_audit_report(report, out, progress=progress, overwrite=overwrite)
     typer.echo(audit_summary(report, len(table)))
     typer.echo("wrote " + ", ".join(str(p) for p in written))
 
@@ -342,8 +366,9 @@ def bench(
         typer.Option("--scenarios", help="Scenario to include (repeatable; default: all)."),
     ] = None,
     seeds: Annotated[int | None, typer.Option(help="Seeds (default 5, or 3 with --quick).")] = None,
-    jobs: Annotated[int, typer.Option(help="Worker processes (each uses one core).")] = 2,
+    jobs: Jobs = 2,
     precision: Annotated[str, typer.Option(help=RUN_PRECISION_HELP)] = "fp32",
+    overwrite: Overwrite = False,
 ) -> None:
     """Every applicable method on every scenario, scored by each scenario's shift metric (the
     shipped study spec `bench`, or `bench-quick`).
@@ -358,7 +383,15 @@ def bench(
     if seeds is not None:
         overrides["defaults.seeds"] = seeds
     spec = "bench-quick" if quick else "bench"
-    _run_spec(spec, out, jobs=jobs, precision=precision, overrides=overrides, only=scenario)
+    _run_spec(
+        spec,
+        out,
+        jobs=jobs,
+        precision=precision,
+        overrides=overrides,
+        only=scenario,
+        overwrite=overwrite,
+    )
 
 
 replicate_app = typer.Typer(
@@ -374,6 +407,7 @@ def replicate_hh_confounding(
     seeds: Annotated[int, typer.Option(help="Resampling seeds.")] = 5,
     encoder: Annotated[str, typer.Option(help=ENCODER_HELP)] = "minilm",
     cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """The paper's confounding case study (Table 2) on relabelled HH-RLHF (the shipped study
     spec `hh-confounding` on --data).
@@ -382,11 +416,22 @@ def replicate_hh_confounding(
     the models); Base, Multihead and Adversarial on frozen embeddings; consistent / inconsistent
     accuracy, mean +- s.e. over resampling seeds.
     """
+    if seeds < 2:
+        raise ConfigError(f"--seeds {seeds}: a standard error needs at least 2 seeds")
+    _check_cache(cache_dir)
     study = "study.hh_confounding"
     overrides = {f"{study}.data": str(data), f"{study}.seeds": seeds, f"{study}.encoder": encoder}
     if cache_dir is not None:
         overrides[f"{study}.cache_dir"] = str(cache_dir)
-    _run_spec("hh-confounding", out, jobs=None, precision=None, overrides=overrides)
+    _run_spec(
+        "hh-confounding",
+        out,
+        jobs=None,
+        precision=None,
+        overrides=overrides,
+        overwrite=overwrite,
+        inputs=[data],
+    )
 
 
 @app.command()
@@ -420,7 +465,7 @@ def study(
     ],
     out: Annotated[Path, typer.Option(help="Folder for results.json, report.md and figures.")],
     jobs: Annotated[
-        int | None, typer.Option(help="Worker processes (default: the spec's `jobs`).")
+        int | None, typer.Option(min=1, help="Worker processes (default: the spec's `jobs`).")
     ] = None,
     precision: Annotated[
         str | None, typer.Option(help=RUN_PRECISION_HELP + " Default: the spec's.")
@@ -433,6 +478,7 @@ def study(
             "defaults.seeds=3 --set study.mine.data=pairs.jsonl).",
         ),
     ] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Run a study spec (TOML): data (a scenario or your file) x methods x seeds x knob grid.
 
@@ -441,7 +487,8 @@ def study(
     oracle and the clean-data ceiling. Shipped specs: demo, demo-quick, bench, bench-quick,
     hh-confounding. See docs/studies.md.
     """
-    _run_spec(spec, out, jobs=jobs, precision=precision, overrides=_parse_knobs(setting or []))
+    overrides = _parse_knobs(setting or [])
+    _run_spec(spec, out, jobs=jobs, precision=precision, overrides=overrides, overwrite=overwrite)
 
 
 def _run_spec(
@@ -452,13 +499,18 @@ def _run_spec(
     precision: str | None,
     overrides: dict | None = None,
     only: list[str] | None = None,
+    overwrite: bool = False,
+    inputs: list[Path] | None = None,
 ) -> None:
-    """Load and validate a study spec, run it, write and print its report."""
+    """Check the output folder, load and validate a study spec, run it, write and print its
+    report."""
     from causalpref.evaluate import load_spec, run_spec
     from causalpref.report.study import write_study_outputs
 
     if jobs is not None and jobs < 1:
         _fail(f"--jobs {jobs}: expected a positive number of worker processes")
+    inputs = [Path(name), *(inputs or [])]
+    check_output(out, kind="study", overwrite=overwrite, inputs=inputs, option="--out")
     resolved = _precision(precision) if precision is not None else None
     settings = {"precision": resolved} if resolved else None
     spec = load_spec(name, overrides, only=only, settings=settings)
@@ -470,7 +522,7 @@ def _run_spec(
         err=True,
     )
     results = run_spec(spec, jobs=jobs)
-    typer.echo(write_study_outputs(spec, results, out))
+    typer.echo(write_study_outputs(spec, results, out, overwrite=overwrite))
 
 
 def _precision(value: str) -> str:
@@ -489,8 +541,15 @@ def _load(path: Path, layout: str, file_format: str | None):
     return read_preferences(path, layout=layout, format=file_format)
 
 
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
+def _check_cache(cache_dir: Path | None) -> None:
+    """--cache-dir must be a folder we can write in (checked before any work)."""
+    if cache_dir is not None:
+        check_folder_writable(cache_dir, option="--cache-dir")
+
+
+def _model_files(model_dir: Path) -> list[Path]:
+    """The files of a saved model (inputs that an output may not overwrite)."""
+    return [model_dir / "config.json", model_dir / "model.safetensors"]
 
 
 def _parse_knobs(items: list[str]) -> dict:
@@ -507,12 +566,100 @@ def _parse_knobs(items: list[str]) -> dict:
 
 
 def main() -> None:
-    """Entry point: user mistakes end in a one-line error and exit code 2, not a traceback."""
+    """Entry point: every expected failure (our errors, OS errors, undecodable or too deeply
+    nested input, no memory) ends in a one-line error and exit code 2, an interrupt in exit code
+    130; only a bug shows a traceback, with a request to report it, and exit code 1."""
     try:
         app()
-    except CausalPrefError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
+    except SystemExit as done:
+        if done.code == INTERRUPTED:  # typer turns Ctrl-C into a silent exit 130
+            typer.secho("interrupted", fg="red", err=True)
+        raise
+    except KeyboardInterrupt:
+        typer.secho("interrupted", fg="red", err=True)
+        sys.exit(INTERRUPTED)
+    except Exception as err:  # noqa: BLE001 - the one place every failure is reported
+        message = failure_message(err)
+        if message is None:
+            report_bug()
+            sys.exit(1)
+        typer.secho(f"error: {message}", fg="red", err=True)
         sys.exit(2)
+
+
+INTERRUPTED = 130
+OS_HINTS = {
+    errno.ENOENT: "check the path",
+    errno.EACCES: "check its permissions, or choose another path",
+    errno.EPERM: "check its permissions, or choose another path",
+    errno.EISDIR: "it is a folder; pass a file",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENOSPC: "free some space, or write somewhere else",
+    errno.EDQUOT: "free some space, or write somewhere else",
+    errno.EROFS: "the file system is read-only; choose another path",
+}
+
+
+def failure_message(err: BaseException) -> str | None:
+    """The one-line message of an expected failure; None for a bug."""
+    if isinstance(err, CausalPrefError):
+        return str(err)
+    if isinstance(err, OSError):
+        return _os_message(err)
+    if isinstance(err, UnicodeDecodeError):
+        return (
+            f"cannot decode text as {err.encoding} (byte {err.start}: {err.reason}); save the "
+            "file as UTF-8"
+        )
+    if isinstance(err, UnicodeEncodeError):
+        bad = err.object[err.start : err.end]
+        return (
+            f"text cannot be written as {err.encoding}: {bad!r} at character {err.start} "
+            f"({err.reason}; a lone surrogate such as '\\ud800' is not text); fix or drop "
+            "that value"
+        )
+    if isinstance(err, UnicodeError):
+        return f"text could not be decoded or encoded ({err}); save the file as UTF-8"
+    if isinstance(err, RecursionError):
+        return (
+            "the input is nested too deeply to process (Python's recursion limit); flatten the "
+            "nested values (chat lists, JSON cells) or drop those rows"
+        )
+    if isinstance(err, MemoryError):
+        return (
+            "out of memory; use a smaller input, a smaller --batch-size or --hidden-dim, or a "
+            "machine with more memory"
+        )
+    return None
+
+
+def _os_message(err: OSError) -> str:
+    """'<path>: <what>; <hint>' for an OS error."""
+    what = err.strerror or str(err)
+    where = err.filename
+    if where is not None and err.filename2 is not None:
+        where = f"{err.filename} -> {err.filename2}"
+    hint = OS_HINTS.get(err.errno)
+    text = f"{where}: {what}" if where is not None else what
+    return f"{text}; {hint}" if hint else text
+
+
+def report_bug() -> None:
+    """Print the traceback of the exception being handled and ask for a report."""
+    import shlex
+    import traceback
+
+    from causalpref import __version__
+
+    traceback.print_exc()
+    command = shlex.join(["causalpref", *sys.argv[1:]])
+    typer.secho(
+        f"causalpref {__version__} failed unexpectedly running `{command}`: this is a bug; "
+        "please report it with the traceback above, this line and the Python version "
+        f"({sys.version.split()[0]})",
+        fg="red",
+        err=True,
+    )
 
 
 if __name__ == "__main__":

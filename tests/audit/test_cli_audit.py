@@ -69,3 +69,23 @@ def test_bad_input_fails_with_a_clear_message(confounded, tmp_path):
         assert result.exit_code != 0
         assert text in str(result.exception) + result.output
     assert not out.exists()
+
+
+def test_a_second_audit_needs_overwrite_and_never_deletes_other_files(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    rows = [{"prompt": f"q{i}", "chosen": "ok " * (1 + i % 3), "rejected": "no"} for i in range(40)]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    out = tmp_path / "audit"
+    args = ["audit", str(path), "--attributes", "length_chars", "--out", str(out), "--quiet",
+            "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    assert runner.invoke(app, args).exit_code == 0
+    assert json.loads((out / ".causalpref-output.json").read_text())["files"] == [
+        "audit.html",
+        "audit.json",
+    ]
+    again = runner.invoke(app, args)
+    assert again.exit_code != 0 and "pass --overwrite" in str(again.exception)
+    (out / "notes.txt").write_text("mine")
+    kept = runner.invoke(app, [*args, "--overwrite"])
+    assert kept.exit_code != 0 and "(notes.txt)" in str(kept.exception)
+    assert (out / "notes.txt").read_text() == "mine"

@@ -9,7 +9,14 @@ from pathlib import Path
 import causalpref.data
 
 DATA = Path(causalpref.data.__file__).parent
-ALLOWED = ("causalpref.data", "causalpref.errors", "causalpref.registry", "causalpref._atomic")
+ALLOWED = (
+    "causalpref.data",
+    "causalpref.errors",
+    "causalpref.registry",
+    "causalpref._atomic",
+    "causalpref._json",
+    "causalpref.outputs",
+)
 
 
 def imports(path: Path) -> list[tuple[str, list[str]]]:

@@ -224,6 +224,9 @@ def test_csv_vector_cells_are_parsed_and_bad_cells_reported(tmp_path):
 def test_corrupt_parquet_is_a_validation_error(tmp_path):
     path = tmp_path / "prefs.parquet"
     path.write_bytes(b"not parquet at all")
+    with pytest.raises(DataValidationError, match="is not a Parquet file"):
+        read_preferences(path)
+    path.write_bytes(b"PAR1" + bytes(range(256)) * 4 + b"PAR1")
     with pytest.raises(DataValidationError, match="cannot read Parquet"):
         read_preferences(path)
 
@@ -306,3 +309,20 @@ def test_an_empty_file_has_no_rows(tmp_path):
         read_preferences(path)
     assert [p.message for p in err.value.problems][-1] == "has no rows"
     assert "line 2: invalid JSON" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "write"),
+    [
+        ("blank.jsonl", lambda p: p.write_text("\n  \n\n")),
+        ("header.csv", lambda p: p.write_text("response_a,response_b,label\n")),
+        ("empty.json", lambda p: p.write_text("[]")),
+        ("zero.parquet", lambda p: write_preferences(sample().head(0), p)),
+    ],
+)
+def test_files_without_rows_say_so_not_that_the_layout_is_unknown(tmp_path, name, write):
+    path = tmp_path / name
+    write(path)
+    with pytest.raises(DataValidationError) as err:
+        read_preferences(path)
+    assert [p.message for p in err.value.problems] == ["has no rows"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import stat
 import threading
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from causalpref.features.cache import (
 )
 from causalpref.features.encode import encode_texts
 from causalpref.features.encoders import HashingEncoder
+from causalpref.features.featurizer import Featurizer
 
 FP = {"name": "test", "dim": 4, "normalize": False}
 
@@ -196,3 +199,201 @@ def test_default_root_from_environment(monkeypatch, tmp_path):
     assert EmbeddingCache().root == tmp_path / "here"
     monkeypatch.delenv("CAUSALPREF_CACHE")
     assert default_cache_root() == Path.home() / ".cache" / "causalpref" / "embeddings"
+
+
+# -- damage inside shards: checksums, shapes, finiteness -------------------------------------
+
+
+def _rewrite(path: Path, change, keep_metadata: bool = True) -> None:
+    """Rewrite a shard with `change` applied to its tensors, keeping its header metadata (so
+    the checksums describe the original bytes, as after damage on disk)."""
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    with safe_open(str(path), framework="numpy") as f:
+        tensors = {name: f.get_tensor(name) for name in f.keys()}  # noqa: SIM118
+        metadata = f.metadata() if keep_metadata else None
+    change(tensors)
+    save_file(tensors, str(path), metadata=metadata)
+
+
+def _flip(name: str, row: int = 0):
+    def change(tensors):
+        tensors[name] = tensors[name].copy()
+        tensors[name].view(np.uint8).reshape(-1)[row * 4 + 1] ^= 0x10
+
+    return change
+
+
+def _set_vector(value: float):
+    def change(tensors):
+        tensors["vectors"] = tensors["vectors"].copy()
+        tensors["vectors"][0, 0] = value
+
+    return change
+
+
+def _drop_metadata(change):
+    return lambda path: _rewrite(path, change, keep_metadata=False)
+
+
+def _wider(tensors):
+    tensors["vectors"] = np.zeros((len(tensors["keys"]), 3), dtype=np.float32)
+
+
+def _fewer_vectors(tensors):
+    tensors["vectors"] = tensors["vectors"][:-1]
+
+
+SHARD_DAMAGE = {
+    "vector bytes changed": (lambda p: _rewrite(p, _flip("vectors")), "checksum of 'vectors'"),
+    "key bytes changed": (lambda p: _rewrite(p, _flip("keys")), "checksum of 'keys'"),
+    "NaN in a shard without checksums": (_drop_metadata(_set_vector(np.nan)), "NaN or infinite"),
+    "infinity in a shard without checksums": (
+        _drop_metadata(_set_vector(np.inf)),
+        "NaN or infinite",
+    ),
+    "checksum not a number": (
+        lambda p: _with_crc(p, "x"),
+        "vectors_crc32='x' is not a number",
+    ),
+    "vectors of another dimension": (_drop_metadata(_wider), "dim 3, expected 32"),
+    "fewer vectors than keys": (_drop_metadata(_fewer_vectors), r"'vectors' must be float32"),
+    "truncated": (lambda p: p.write_bytes(p.read_bytes()[:-40]), "cannot be read"),
+}
+
+
+def _with_crc(path: Path, value: str) -> None:
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    with safe_open(str(path), framework="numpy") as f:
+        metadata = {**f.metadata(), "vectors_crc32": value}
+    save_file(load_file(str(path)), str(path), metadata=metadata)
+
+
+@pytest.mark.parametrize("kind", SHARD_DAMAGE)
+def test_damaged_shard_is_set_aside_and_re_encoded(kind, tmp_path):
+    damage, reason = SHARD_DAMAGE[kind]
+    texts = [f"text number {i}" for i in range(50)]
+    encoder = Counting(HashingEncoder(dim=32))
+    first = encode_texts(
+        texts, encoder, cache=EmbeddingCache(tmp_path), progress=False, chunk_size=20
+    )
+    victim = sorted((tmp_path / fingerprint_id(encoder.fingerprint())).glob("shard-*"))[1]
+    damage(victim)
+    encoder.seen.clear()
+    with pytest.warns(RuntimeWarning, match=rf"{victim.name} is damaged.*{reason}") as caught:
+        again = encode_texts(texts, encoder, cache=EmbeddingCache(tmp_path), progress=False)
+    assert len([w for w in caught if victim.name in str(w.message)]) == 1
+    np.testing.assert_array_equal(again, first)
+    assert 0 < len(encoder.seen) <= 20  # only the damaged shard's texts
+    assert victim.with_name(victim.name + ".corrupt").exists() and not victim.exists()
+
+
+def test_vectors_damaged_after_indexing_are_never_returned(tmp_path):
+    cache = EmbeddingCache(tmp_path)
+    path = cache.put(FP, text_keys(["a", "b"]), vectors_for(["a", "b"]))
+    assert cache.get(FP, text_keys(["a"]))[0].all()  # indexed now
+    _rewrite(path, _set_vector(0.5))
+    with pytest.warns(RuntimeWarning, match="checksum of 'vectors'"):
+        found, vectors = cache.get(FP, text_keys(["a", "b"]))
+    assert not found.any() and len(vectors) == 0
+
+
+def test_a_shard_that_cannot_be_moved_aside_warns_once(tmp_path, monkeypatch, recwarn):
+    import causalpref.features.cache as cache_module
+
+    cache = EmbeddingCache(tmp_path)
+    path = cache.put(FP, text_keys(["a"]), vectors_for(["a"]))
+    _rewrite(path, _flip("vectors"))
+
+    def refuse(*args):
+        raise PermissionError(30, "Read-only file system")
+
+    monkeypatch.setattr(cache_module.os, "replace", refuse)
+    monkeypatch.setattr(cache_module, "_probe_writable", lambda folder: None)
+    for _ in range(3):
+        assert not cache.get(FP, text_keys(["a"]))[0].any()
+    (warning,) = recwarn.list
+    assert "could not move it aside" in str(warning.message) and path.exists()
+
+
+def test_shards_without_checksums_still_load(tmp_path):
+    from safetensors.numpy import save_file
+
+    texts = ["old", "shard"]
+    folder = tmp_path / fingerprint_id(FP)
+    folder.mkdir()
+    (folder / "fingerprint.json").write_text(json.dumps(FP))
+    save_file(
+        {"keys": text_keys(texts), "vectors": vectors_for(texts)},
+        str(folder / "shard-0.safetensors"),
+    )
+    found, vectors = EmbeddingCache(tmp_path).get(FP, text_keys(texts))
+    assert found.all()
+    np.testing.assert_array_equal(vectors, vectors_for(texts))
+
+
+def test_shards_carry_checksums_and_skip_non_finite_rows(tmp_path):
+    from safetensors import safe_open
+
+    vectors = vectors_for(["a", "b", "c"])
+    vectors[1, 2] = np.nan
+    path = EmbeddingCache(tmp_path).put(FP, text_keys(["a", "b", "c"]), vectors)
+    with safe_open(str(path), framework="numpy") as f:
+        assert set(f.metadata()) == {"keys_crc32", "vectors_crc32"}
+        assert len(f.get_tensor("keys")) == 2
+    found, _ = EmbeddingCache(tmp_path).get(FP, text_keys(["a", "b", "c"]))
+    np.testing.assert_array_equal(found, [True, False, True])
+
+
+def test_shards_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = EmbeddingCache(tmp_path).put(FP, text_keys(["a"]), vectors_for(["a"]))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert stat.S_IMODE((path.parent / "fingerprint.json").stat().st_mode) == 0o644
+
+
+# -- cache folders that cannot work ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["notes.txt", "notes.txt/cache"])
+def test_cache_folder_that_is_or_lies_below_a_file(where, tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("mine")
+    root = tmp_path / where
+    with pytest.raises(ConfigError, match=rf"{root} \(from --cache-dir.*not a folder"):
+        Featurizer(encoder="hashing", cache_dir=root)
+    with pytest.raises(ConfigError, match=rf"{root} \(from cache_dir\).*not a folder"):
+        EmbeddingCache(root)
+    monkeypatch.setenv("CAUSALPREF_CACHE", str(root))
+    with pytest.raises(ConfigError, match=rf"{root} \(from \$CAUSALPREF_CACHE\)"):
+        Featurizer(encoder="hashing")
+    assert Featurizer(encoder="hashing", cache=False).encode_texts(["x"]).shape == (1, 1024)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_unwritable_cache_folder_fails_before_encoding(tmp_path):
+    featurizer = Featurizer(encoder="hashing", cache_dir="/proc/causalpref-cache")
+    with pytest.raises(ConfigError, match=r"/proc/causalpref-cache.*cannot be written"):
+        featurizer.encode_texts(["x"])
+
+
+def test_read_only_complete_cache_is_still_read(tmp_path, monkeypatch):
+    import causalpref.features.cache as cache_module
+
+    EmbeddingCache(tmp_path).put(FP, text_keys(["a", "b"]), vectors_for(["a", "b"]))
+
+    def read_only(folder):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(cache_module, "_probe_writable", read_only)
+    cache = EmbeddingCache(tmp_path)
+    found, vectors = cache.get(FP, text_keys(["b", "a"]))
+    assert found.all()
+    np.testing.assert_array_equal(vectors, vectors_for(["b", "a"]))
+    with pytest.raises(ConfigError, match=rf"{tmp_path}.*cannot be written \(Read-only"):
+        cache.get(FP, text_keys(["a", "new"]))

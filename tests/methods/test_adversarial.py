@@ -27,8 +27,10 @@ def confounded():
 
 def _batch(net, n=64, d=8, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    pairs = PairTensors(
-        x=torch.randn(n, 2, d, generator=gen),
+    x = torch.randn(n, 2, d, generator=gen)
+    pairs = PairTensors.from_arrays(
+        x[:, 0],
+        x[:, 1],
         c=torch.randint(0, 2, (n,), generator=gen),
         label=torch.randint(0, 2, (n,), generator=gen).float(),
         weight=torch.ones(n),

@@ -44,7 +44,7 @@ def run_readme_snippet(folder, encoder: str, cache_dir) -> tuple:
         cache_dir=cache_dir,
         **FAST,
     ).fit(data)
-    model.save(folder / f"M-{encoder}")
+    model.save(folder / f"M-{encoder}", overwrite=True)  # each test reruns the snippet
     m = load_model(folder / f"M-{encoder}")
     test = read_preferences(folder / "test.jsonl")
     prompts, responses = list(test.column("prompt")), list(test.column("response_a"))

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from causalpref.data.degenerate import shown_rows
 from causalpref.data.preference_data import PreferenceData
 from causalpref.data.schema import CONTEXT, LABEL, PROMPT, RESPONSE_A, RESPONSE_B, VECTOR_PAIR
 from causalpref.errors import ConfigError
@@ -77,6 +78,8 @@ class AuditContext:
                 f"context={self.context!r}: no such column (columns: {self.data.columns}); "
                 "pass the column that holds the labeller's objective or user group"
             )
+        elif self.context is not None:
+            problems += _null_context(self.data, self.context)
         if self.attributes is None:
             self.attributes = default_attributes(self.data)
         else:
@@ -245,6 +248,17 @@ class AuditContext:
             "has_vectors": self.has_vectors,
             "encoder": None if self.featurizer is None else self.featurizer.encoder,
         }
+
+
+def _null_context(data: PreferenceData, column: str) -> list[str]:
+    """Why null contexts stop the audit (a null is not a context called 'None')."""
+    missing = np.asarray([v is None for v in data.column(column)], dtype=bool)
+    if not missing.any():
+        return []
+    return [
+        f"context column {column!r} is missing (null) in {int(missing.sum())} row(s) "
+        f"({shown_rows(missing)}); fill them in (e.g. 'unknown') or drop those rows"
+    ]
 
 
 def _as_strings(values: Any) -> np.ndarray:

@@ -11,8 +11,10 @@ from typing import Any, Literal
 
 Severity = Literal["info", "notice", "warning", "error"]
 SEVERITIES: tuple[str, ...] = ("info", "notice", "warning", "error")  # ascending
-VerdictStatus = Literal["identified", "at_risk", "not_identified"]
-VERDICT_STATUSES: tuple[str, ...] = ("identified", "at_risk", "not_identified")
+# not_enough_data: too few rows for the checks behind a verdict to test anything, so neither
+# "identified" nor "not identified" would be the truth.
+VerdictStatus = Literal["identified", "at_risk", "not_identified", "not_enough_data"]
+VERDICT_STATUSES: tuple[str, ...] = ("identified", "at_risk", "not_identified", "not_enough_data")
 FigureKind = Literal["intervals", "bars", "histogram", "heatmap"]
 
 

@@ -2,14 +2,18 @@
 
 Each verdict reads the other checks' results: a warning or worse from a check puts the estimands
 that rest on its assumption at risk, an error makes them not identified. Assumptions follow the
-founding paper's section 2 (A1 consistency ... A5 latent positivity).
+founding paper's section 2 (A1 consistency ... A5 latent positivity). Where the data is too
+small for the checks behind a verdict to test anything, the verdict says "not_enough_data" and
+how many rows it needs, rather than "identified" because nothing was found.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from causalpref.audit.checks import overlap, spurious
+import numpy as np
+
+from causalpref.audit.checks import labeller, overlap, spurious
 from causalpref.audit.context import AuditContext
 from causalpref.audit.findings import CheckResult, Finding, Verdict, severity_rank
 
@@ -25,26 +29,55 @@ ASSUMPTIONS = {
 NO_DESIGN = "`causalpref design` does not exist yet: "
 
 
+# Below this many decided pairs the spurious-attribute and position checks do not run (their own
+# minimum), so "no check found a violation" would say nothing: the verdicts say so instead.
+MIN_DECIDED = spurious.MIN_DECIDED
+NOT_ENOUGH = "not_enough_data"
+MORE_DATA = "Collect more decided (non-tie) comparisons, then audit again."
+
+
 def build_verdicts(results: list[CheckResult], ctx: AuditContext) -> list[Verdict]:
     """Verdicts for the population and per-context reward differences and each attribute's AMCE."""
     by_name = {r.name: r for r in results}
-    verdicts = [_population(results), _per_context(by_name, ctx)]
-    verdicts += _amces(by_name)
-    return verdicts
+    population, amces = _population(results), _amces(by_name)
+    decided = int(np.sum(ctx.labels != 0.5))
+    if decided < MIN_DECIDED:  # a violation found is still the truth; "none found" is not
+        if population.status != "not_identified":
+            population = _too_few(POPULATION, POPULATION_ASSUMPTION, decided)
+        names = list(ctx.attributes or [])
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        amces = [_too_few(_amce_estimand(shown), AMCE_ASSUMPTION, decided)] if names else []
+    return [population, _per_context(by_name, ctx), *amces]
+
+
+def _too_few(estimand: str, assumption: str, decided: int) -> Verdict:
+    return Verdict(
+        estimand,
+        NOT_ENOUGH,
+        assumption,
+        f"only {decided} decided (non-tie) pair(s); the checks need at least {MIN_DECIDED} to "
+        "test anything, so no verdict either way",
+        MORE_DATA,
+    )
 
 
 def _serious(results: list[CheckResult]) -> list[Finding]:
     return [f for r in results for f in r.findings if severity_rank(f.severity) >= 2]
 
 
+POPULATION = "population reward difference E[L | x, y, y']"
+POPULATION_ASSUMPTION = "A1-A3 (consistency, unconfoundedness, positivity); A4-A5 for generalising"
+AMCE_ASSUMPTION = "A4 sufficiency (content features capture what it proxies) and A5 overlap"
+
+
 def _population(results: list[CheckResult]) -> Verdict:
-    estimand = "population reward difference E[L | x, y, y']"
+    estimand = POPULATION
     serious = _serious(results)
     if not serious:
         return Verdict(
             estimand,
             "identified",
-            "A1-A3 (consistency, unconfoundedness, positivity); A4-A5 for generalising",
+            POPULATION_ASSUMPTION,
             "no check found a violation the data can reveal; A1 and unobserved confounding "
             "cannot be checked from the data alone",
         )
@@ -70,6 +103,16 @@ def _per_context(by_name: dict[str, CheckResult], ctx: AuditContext) -> Verdict:
             "no context column was given (--context)",
             "Collect the labeller's objective or user group with every comparison.",
         )
+    if _contexts_with_rows(ctx) < 2:
+        return Verdict(
+            estimand,
+            NOT_ENOUGH,
+            assumption,
+            f"fewer than two contexts with at least {labeller.MIN_PER_CONTEXT} rows each, the "
+            "least the labeller check needs to fit and score a model of the context",
+            f"Collect at least {labeller.MIN_PER_CONTEXT} comparisons under each of two or "
+            "more contexts.",
+        )
     if result is None or result.skipped:
         why = result.skipped if result is not None else "the labeller check did not run"
         return Verdict(estimand, "at_risk", assumption, f"not checked: {why}")
@@ -88,6 +131,12 @@ def _per_context(by_name: dict[str, CheckResult], ctx: AuditContext) -> Verdict:
         else ""
     )
     return Verdict(estimand, status, assumption, evidence, advice)
+
+
+def _contexts_with_rows(ctx: AuditContext) -> int:
+    """How many contexts have enough rows for the labeller check."""
+    _, counts = np.unique(ctx.context_values(), return_counts=True)
+    return int(np.sum(counts >= labeller.MIN_PER_CONTEXT))
 
 
 def _amces(by_name: dict[str, CheckResult]) -> list[Verdict]:
@@ -114,9 +163,13 @@ def _covarying(result: CheckResult | None) -> dict[str, list[str]]:
     return found
 
 
+def _amce_estimand(name: str) -> str:
+    return f"AMCE of {name} (effect on P(preferred) per s.d., content held fixed)"
+
+
 def _amce(name: str, row: dict[str, Any], covarying: list[str]) -> Verdict:
-    estimand = f"AMCE of {name} (effect on P(preferred) per s.d., content held fixed)"
-    assumption = "A4 sufficiency (content features capture what it proxies) and A5 overlap"
+    estimand = _amce_estimand(name)
+    assumption = AMCE_ASSUMPTION
     ctrl = row["controlled"]
     collect = (
         NO_DESIGN + f"collect pairs that differ only in {name} (rewrites of one response), "

@@ -47,3 +47,16 @@ def json_list(cell: Any) -> Any:
     except json.JSONDecodeError:
         return cell
     return value if isinstance(value, list) else cell
+
+
+def one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """`column` as one Array: its only chunk as it is (`combine_chunks` would copy even that)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def is_number_lists(kind: pa.DataType) -> bool:
+    """Whether `kind` holds lists of numbers (a vector column), fixed-size or not."""
+    lists = pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    if not (lists or pa.types.is_fixed_size_list(kind)):
+        return False
+    return pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)

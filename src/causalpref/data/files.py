@@ -21,11 +21,15 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from causalpref._atomic import atomic_path
-from causalpref.data.columns import json_list, json_text, value_kind
+from causalpref._json import dumps
+from causalpref.data.columns import is_number_lists, json_list, json_text, value_kind
+from causalpref.data.file_checks import NO_ROWS, UTF8_BOM, check_file
+from causalpref.data.parquet_reader import read_parquet
 from causalpref.errors import ConfigError, DataValidationError, Problem
 
 FILE_FORMATS = ("jsonl.gz", "jsonl", "json", "parquet", "csv")
 MAX_LINE_PROBLEMS = 10
+TOO_DEEP = "JSON nested too deeply to read (more than about 1000 levels of [ or {); flatten it"
 
 
 class Rows:
@@ -64,6 +68,17 @@ class Rows:
             return self.records[:n]
         return self._decoded(self.table.slice(0, n).to_pylist())
 
+    def sample(self, n: int) -> tuple[set[str], list[dict[str, Any]]]:
+        """What layout detection looks at: the columns holding a value in the first `n` rows,
+        and those rows as dicts; a table's vector columns (lists of numbers) stay in Arrow."""
+        if self._records is not None or self.table is None:
+            records = self.records[:n]
+            return {k for r in records for k, v in r.items() if v is not None}, records
+        head = self.table.slice(0, n)
+        keys = {name for name in head.column_names if head[name].null_count < head.num_rows}
+        plain = [f.name for f in head.schema if not is_number_lists(f.type)]
+        return keys, self._decoded(head.select(plain).to_pylist())
+
     def __len__(self) -> int:
         return self.table.num_rows if self._records is None else len(self._records)
 
@@ -90,6 +105,7 @@ def rows_from(
     if format is not None:
         raise ConfigError(f"format={format!r} applies to files only; the source is in memory")
     if isinstance(source, pa.Table):
+        _check_unique_columns(source, None, "the table")
         return Rows(table=source, list_columns=list_columns)
     if isinstance(source, Sequence) and not isinstance(source, str | bytes):
         bad = [i for i, r in enumerate(source) if not isinstance(r, Mapping)]
@@ -118,9 +134,24 @@ def read_file(
     from the JSON text CSV cells hold when rows are taken as records.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a file; pass the data file inside it")
     fmt = file_format(path, format)
     if not path.is_file():
         raise ConfigError(f"file not found: {path}")
+    try:
+        check_file(path, fmt)
+        return _read(path, fmt, tuple(text_columns), tuple(list_columns))
+    except OSError as e:  # permission denied, I/O errors, a file removed while reading
+        problem = Problem(
+            None, f"cannot read the file: {e.strerror or e}; check that it is readable"
+        )
+        raise DataValidationError([problem], str(path)) from e
+
+
+def _read(
+    path: Path, fmt: str, text_columns: tuple[str, ...], list_columns: tuple[str, ...]
+) -> Rows:
     source = str(path)
     if fmt in ("jsonl", "jsonl.gz"):
         return _jsonl_rows(path, source)
@@ -128,7 +159,7 @@ def read_file(
         return _json_rows(path, source)
     if fmt == "csv":
         return Rows(
-            table=_csv_table(path, source, tuple(text_columns)),
+            table=_csv_table(path, source, text_columns),
             source=source,
             list_columns=list_columns,
         )
@@ -162,15 +193,17 @@ def _jsonl_rows(path: Path, source: str) -> Rows:
     try:
         for number, raw in enumerate(_open_lines(path), start=1):
             _parse_line(number, raw, records, lines, bad)
-    except (OSError, EOFError, zlib.error) as e:
-        raise DataValidationError([Problem(None, f"cannot read file: {e}")], source) from e
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        problem = Problem(None, f"is a damaged gzip file ({e}); compress the data again")
+        raise DataValidationError([problem], source) from e
     return Rows(records=records, source=source, lines=lines, problems=_line_problems(bad))
 
 
 def _open_lines(path: Path) -> Iterator[bytes]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:
-        yield from handle
+        for number, raw in enumerate(handle):
+            yield raw.removeprefix(UTF8_BOM) if number == 0 else raw
 
 
 def _parse_line(
@@ -183,16 +216,56 @@ def _parse_line(
         return
     if not text.strip():
         return
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        bad.append((number, f"invalid JSON ({e.msg}: column {e.colno})"))
-        return
-    if not isinstance(value, dict):
-        bad.append((number, f"expected a JSON object, got {value_kind(value)}"))
+    value, fault = _loads(text)
+    if fault is None and not isinstance(value, dict):
+        fault = f"expected a JSON object, got {value_kind(value)}"
+    if fault is None:
+        fault = _surrogate_fault(text, value)
+    if fault is not None:
+        bad.append((number, fault))
         return
     records.append(value)
     lines.append(number)
+
+
+def _loads(text: str) -> tuple[Any, str | None]:
+    """The JSON value of `text`, or why it has none (the fault names the column)."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as e:
+        return None, f"invalid JSON ({e.msg}: column {e.colno})"
+    except RecursionError:
+        return None, TOO_DEEP
+
+
+def _surrogate_fault(text: str, record: dict) -> str | None:
+    """Why a record's text cannot be stored: a lone UTF-16 surrogate escape such as \\ud800.
+
+    Only a `\\ud8xx`..`\\udfxx` escape can produce one, so records without one are not walked.
+    """
+    if "\\ud" not in text.lower():
+        return None
+    bad = [key for key, value in record.items() if _has_surrogate(value)]
+    if not bad:
+        return None
+    return (
+        f"column '{bad[0]}' holds a lone surrogate escape (such as \\ud800), which is not "
+        "valid Unicode; remove it or write the character it stands for"
+    )
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    return False
 
 
 def _line_problems(bad: list[tuple[int, str]]) -> list[Problem]:
@@ -206,12 +279,19 @@ def _line_problems(bad: list[tuple[int, str]]) -> list[Problem]:
 
 def _json_rows(path: Path, source: str) -> Rows:
     try:
-        value = json.loads(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DataValidationError([Problem(None, f"not valid UTF-8 ({e.reason})")], source) from e
+        problem = Problem(None, f"not valid UTF-8 ({e.reason} at byte {e.start})")
+        raise DataValidationError([problem], source) from e
+    if not text.strip():
+        raise DataValidationError([Problem(None, f"{NO_ROWS}: the file holds only blanks")], source)
+    try:
+        value = json.loads(text)
     except json.JSONDecodeError as e:
         problem = Problem(None, f"line {e.lineno} column {e.colno}: invalid JSON ({e.msg})")
         raise DataValidationError([problem], source) from e
+    except RecursionError as e:
+        raise DataValidationError([Problem(None, TOO_DEEP)], source) from e
     if not isinstance(value, list):
         problem = Problem(None, f"expected a JSON list of objects, got {value_kind(value)}")
         raise DataValidationError([problem], source)
@@ -220,6 +300,11 @@ def _json_rows(path: Path, source: str) -> Rows:
         shown = ", ".join(str(i) for i in bad[:MAX_LINE_PROBLEMS])
         problem = Problem(None, f"list items must be JSON objects; not at items {shown} (0-based)")
         raise DataValidationError([problem], source)
+    faults = [(i, _surrogate_fault(text, item)) for i, item in enumerate(value)]
+    faults = [(i, fault) for i, fault in faults if fault]
+    if faults:
+        found = [Problem(None, f"list item {i}: {fault}") for i, fault in faults]
+        raise DataValidationError(found[:MAX_LINE_PROBLEMS], source)
     return Rows(records=value, source=source)
 
 
@@ -232,25 +317,56 @@ def _csv_table(path: Path, source: str, text_columns: tuple[str, ...]) -> pa.Tab
         null_values=[""],
     )
     try:
-        return pcsv.read_csv(path, convert_options=convert)
-    except (pa.ArrowInvalid, OSError) as e:
-        raise DataValidationError([Problem(None, f"cannot parse CSV: {e}")], source) from e
+        table = pcsv.read_csv(path, convert_options=convert)
+    except pa.ArrowInvalid as e:
+        if "Empty CSV file" in str(e):
+            problem = Problem(None, f"{NO_ROWS}: the file holds no header and no rows")
+        else:
+            problem = Problem(None, f"cannot parse CSV: {e}")
+        raise DataValidationError([problem], source) from e
+    _check_unique_columns(table, source, "the CSV header")
+    return table
 
 
 def _parquet_table(path: Path, source: str) -> pa.Table:
     try:
-        return pq.read_table(path)
-    except (pa.ArrowException, OSError) as e:
-        raise DataValidationError([Problem(None, f"cannot read Parquet: {e}")], source) from e
+        table = read_parquet(path)
+    except pa.ArrowException as e:
+        problem = Problem(None, f"cannot read Parquet: {e}; write the file again")
+        raise DataValidationError([problem], source) from e
+    _check_unique_columns(table, source, "the Parquet schema")
+    return table
+
+
+def _check_unique_columns(table: pa.Table, source: str | None, where: str) -> None:
+    """DataValidationError naming each column that appears more than once in `where`."""
+    names = table.column_names
+    twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    problems = [
+        Problem(
+            name,
+            f"appears {names.count(name)} times in {where} (columns "
+            f"{', '.join(str(i + 1) for i, n in enumerate(names) if n == name)}); "
+            "rename or remove the extra ones",
+        )
+        for name in twice
+    ]
+    if problems:
+        raise DataValidationError(problems, source)
 
 
 # -- writing ------------------------------------------------------------------------------
-def write_table(table: pa.Table, path: str | os.PathLike, *, format: str | None = None) -> Path:
+def write_table(
+    table: pa.Table, path: str | os.PathLike, *, format: str | None = None, overwrite: bool = False
+) -> Path:
     """Write `table` atomically; the format comes from the suffix unless `format` is given.
 
-    CSV cells cannot nest, so list and struct values are written there as JSON text.
+    An existing file is replaced only with `overwrite`, a folder never (ConfigError before
+    writing). CSV cells cannot nest, so list and struct values are written there as JSON text.
     """
-    path = Path(path)
+    from causalpref.outputs import FILE, check_output
+
+    path = check_output(path, kind=FILE, overwrite=overwrite)
     writer = {
         "jsonl": _write_jsonl,
         "jsonl.gz": _write_jsonl_gz,
@@ -268,7 +384,7 @@ def _json_lines(table: pa.Table) -> Iterator[str]:
     columns = [table[name].to_pylist() for name in names]
     for values in zip(*columns, strict=True):
         record = dict(zip(names, values, strict=True))
-        yield json.dumps(record, ensure_ascii=False, default=_default)
+        yield dumps(record, ensure_ascii=False, default=_default)
 
 
 def _default(value: Any) -> Any:

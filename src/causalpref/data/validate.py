@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from causalpref.data.columns import one_chunk
 from causalpref.data.schema import (
     CHOSEN,
     LABEL,
@@ -143,7 +144,7 @@ def _vector_problems(table: pa.Table) -> list[Problem]:
     lengths: dict[str, np.ndarray] = {}
     for name in VECTOR_PAIR:
         if name in table.column_names:
-            found, length = _vector_cell_problems(table[name].combine_chunks(), name)
+            found, length = _vector_cell_problems(one_chunk(table[name]), name)
             problems += found
             if length is not None:
                 lengths[name] = length

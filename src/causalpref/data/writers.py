@@ -29,10 +29,15 @@ TIE_CHOICES = ("error", "drop")
 
 
 def write_preferences(
-    data: PreferenceData, path: str | os.PathLike, *, format: str | None = None
+    data: PreferenceData,
+    path: str | os.PathLike,
+    *,
+    format: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Write `data` atomically; the file format comes from the suffix unless `format` is given."""
-    return write_table(data.table, path, format=format)
+    """Write `data` atomically; the file format comes from the suffix unless `format` is given.
+    An existing file is replaced only with `overwrite`."""
+    return write_table(data.table, path, format=format, overwrite=overwrite)
 
 
 def to_trl(data: PreferenceData, *, ties: str = "error") -> list[dict[str, Any]]:
@@ -41,10 +46,16 @@ def to_trl(data: PreferenceData, *, ties: str = "error") -> list[dict[str, Any]]
 
 
 def write_trl(
-    data: PreferenceData, path: str | os.PathLike, *, ties: str = "error", format: str | None = None
+    data: PreferenceData,
+    path: str | os.PathLike,
+    *,
+    ties: str = "error",
+    format: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Write `data` atomically in TRL explicit form; the file format comes from the suffix."""
-    return write_table(_trl_table(data, ties), path, format=format)
+    """Write `data` atomically in TRL explicit form; the file format comes from the suffix. An
+    existing file is replaced only with `overwrite`."""
+    return write_table(_trl_table(data, ties), path, format=format, overwrite=overwrite)
 
 
 def _trl_table(data: PreferenceData, ties: str) -> pa.Table:

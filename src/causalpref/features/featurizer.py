@@ -18,7 +18,12 @@ import numpy as np
 
 from causalpref.data.preference_data import PreferenceData
 from causalpref.errors import ConfigError
-from causalpref.features.cache import EmbeddingCache, default_cache_root
+from causalpref.features.cache import (
+    EmbeddingCache,
+    check_cache_folder,
+    default_cache_root,
+    default_cache_source,
+)
 from causalpref.features.encode import encode_pairs, encode_texts
 from causalpref.features.encoders import Encoder, get_encoder
 from causalpref.features.text_format import join_prompt_response
@@ -39,6 +44,12 @@ class Featurizer:
     cache_dir: str | os.PathLike | None = None
     cache: bool = True
     progress: bool = False
+
+    def __post_init__(self) -> None:
+        """Refuse a cache folder that is a file (or lies below one) now, before any work."""
+        location = self._cache_location()
+        if location is not None:
+            check_cache_folder(*location)
 
     @property
     def is_precomputed(self) -> bool:
@@ -78,9 +89,8 @@ class Featurizer:
 
     def transform(self, data: PreferenceData) -> PreferenceData:
         """`data` with vector.a / vector.b: each response encoded with its prompt (cached)."""
-        return encode_pairs(
-            data, self.encoder_object(), cache=self._cache(), progress=self.progress
-        )
+        cache = self._cache()  # a cache folder that cannot work fails before the encoder loads
+        return encode_pairs(data, self.encoder_object(), cache=cache, progress=self.progress)
 
     def encode(self, prompts: Sequence[str | None] | None, responses: Sequence[str]) -> np.ndarray:
         """float32 (n, dim) vectors of responses joined with their prompts (prompts may be None)."""
@@ -116,17 +126,23 @@ class Featurizer:
         )
 
     def _cache(self) -> EmbeddingCache | None:
+        location = self._cache_location()
+        return None if location is None else _open_cache(str(location[0]), location[1])
+
+    def _cache_location(self) -> tuple[Path, str] | None:
+        """(cache folder, the option or variable it comes from), or None without a cache."""
         if self.is_precomputed or not self.cache:
             return None
-        root = Path(self.cache_dir) if self.cache_dir is not None else default_cache_root()
-        return _open_cache(str(root.expanduser().resolve()))
+        if self.cache_dir is not None:
+            return Path(self.cache_dir).expanduser().resolve(), "--cache-dir (cache_dir=)"
+        return default_cache_root().resolve(), default_cache_source()
 
 
 @lru_cache(maxsize=8)
-def _open_cache(root: str) -> EmbeddingCache:
+def _open_cache(root: str, source: str) -> EmbeddingCache:
     """One cache object per folder and process, so its shard index is read once, then refreshed
     incrementally, instead of on every call (a reward server calls `rewards` many times)."""
-    return EmbeddingCache(root)
+    return EmbeddingCache(root, source=source)
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ import abc
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from causalpref.features.featurizer import PRECOMPUTED
 from causalpref.features.rewriters import get_rewriter
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
-from causalpref.methods.settings import Interval, Satisfies, setting
+from causalpref.methods.settings import WIDTH, Interval, Satisfies, setting
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
 SOURCE = "source"
@@ -58,7 +58,7 @@ class TextAugmentation(RewardModel):
     )
     augment_fraction: float = setting(1.0, Interval(Real, 0, None))
     augment_weight: float = setting(1.0, Interval(Real, 0, None))
-    latent_dim: int = setting(64, Interval(Integral, 1, None))
+    latent_dim: int = setting(64, WIDTH)
 
     def training_columns(self) -> list[str]:
         """The texts the new pairs are made of."""

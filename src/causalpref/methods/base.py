@@ -23,13 +23,20 @@ import torch
 
 from causalpref.data import PreferenceData
 from causalpref.data.schema import LABEL
-from causalpref.errors import ConfigError, NotFittedError
+from causalpref.errors import ConfigError, DataValidationError, NotFittedError
 from causalpref.features.encoders import is_encoder_spec
 from causalpref.features.featurizer import PRECOMPUTED, Featurizer
+from causalpref.methods.fit_checks import (
+    MIN_HOLDOUT_ROWS,
+    check_fit_data,
+    null_context_problem,
+)
 from causalpref.methods.inputs import as_vectors, text_vectors
+from causalpref.methods.pair_rows import holdout_rows, without_vectors
 from causalpref.methods.settings import (
     BOOL,
     SEED,
+    WIDTH,
     InstanceOf,
     Interval,
     NonEmptyString,
@@ -73,7 +80,7 @@ class RewardModel(abc.ABC):
     cache_dir: str | os.PathLike | None = setting(
         None, NoneValue(), InstanceOf((str, os.PathLike), "a folder path")
     )
-    hidden_dim: int = setting(512, Interval(Integral, 1, None))
+    hidden_dim: int = setting(512, WIDTH)
     epochs: int = setting(10, Interval(Integral, 1, None))
     lr: float = setting(1e-4, Interval(Real, 0, None, closed="neither"))
     batch_size: int = setting(256, Interval(Integral, 1, None))
@@ -187,13 +194,20 @@ class RewardModel(abc.ABC):
             delattr(self, name)  # a refit starts from scratch, with the settings' featuriser
         self._featurizer = None
         featurizer = self.featurizer()
+        check_fit_data(self, data, validation)  # refuse degenerate data before any encoding
         data = self._fit_inputs(data, featurizer, "training data", training=True)
+        rows = None  # the rows of `data` that train, when some are held out
         if validation is not None:
             validation = self._fit_inputs(validation, featurizer, "validation data")
-        elif self.validation_fraction > 0 and len(data) >= 20:
-            data, validation = _holdout(data, self.validation_fraction, self.seed)
+        elif self.validation_fraction > 0 and len(data) >= MIN_HOLDOUT_ROWS:
+            groups = data.column(self.context) if self.uses_context else None
+            rows, validation = holdout_rows(data, self.validation_fraction, self.seed, groups)
         self.input_dim_ = data.vector_dim
-        self.contexts_ = _context_vocabulary(data, self.context) if self.uses_context else []
+        self.contexts_ = (
+            _context_vocabulary(without_vectors(data, rows), self.context)
+            if self.uses_context
+            else []
+        )
         self.precision_ = resolve_precision(self.precision)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
@@ -208,7 +222,7 @@ class RewardModel(abc.ABC):
             verbose=self.verbose,
             precision=self.precision_,
         )
-        train = self._tensors(self._prepare_training_data(data), training=True)
+        train = self._training_tensors(data, rows)
         if validation is not None:
             validation = self._prepare_validation_data(validation)
         val = self._tensors(validation) if validation is not None else None
@@ -247,11 +261,23 @@ class RewardModel(abc.ABC):
                 f"it has: {data.columns}"
             )
 
-    def _tensors(self, data: PreferenceData, training: bool = False) -> PairTensors:
-        c = self._context_index(data)
-        extras = self._pair_extras(data) if training else None
+    def _training_tensors(self, data: PreferenceData, rows: np.ndarray | None) -> PairTensors:
+        """The pairs trained on: `data`'s `rows` (all when None), sharing its vectors, unless
+        the method adds pairs of its own (`_prepare_training_data`)."""
+        adds_pairs = type(self)._prepare_training_data is not RewardModel._prepare_training_data
+        if rows is not None and adds_pairs:
+            data, rows = data.take(rows), None
+        return self._tensors(self._prepare_training_data(data), training=True, rows=rows)
+
+    def _tensors(
+        self, data: PreferenceData, training: bool = False, rows: np.ndarray | None = None
+    ) -> PairTensors:
+        """Pair tensors of `data`'s `rows` (all when None); the vectors are used in place."""
+        part = without_vectors(data, rows)
+        c = self._context_index(part)
+        extras = self._pair_extras(part) if training else None
         return PairTensors.from_arrays(
-            data.vectors("a"), data.vectors("b"), c, data.labels, data.weights, extras
+            data.vectors("a"), data.vectors("b"), c, part.labels, part.weights, extras, rows
         )
 
     def _context_index(self, data: PreferenceData) -> np.ndarray:
@@ -268,6 +294,9 @@ class RewardModel(abc.ABC):
                 f"method '{self.name}' conditions on a context: pass context=[...] with one "
                 f"value per response (this model knows {self.contexts_})"
             )
+        missing = null_context_problem(self.context, values, "the data to score")
+        if missing is not None:
+            raise DataValidationError([missing])
         values = np.asarray([str(v) for v in values], dtype=object)
         if len(values) != n:
             raise ConfigError(f"context has {len(values)} values for {n} responses; pass one each")
@@ -372,22 +401,16 @@ class RewardModel(abc.ABC):
         return pairwise_accuracy(self.margins(data), data.labels)
 
     # -- persistence ------------------------------------------------------------------------
-    def save(self, path) -> None:
-        """Write the fitted model to folder `path` (safetensors weights + JSON config)."""
+    def save(self, path, *, overwrite: bool = False) -> None:
+        """Write the fitted model to folder `path` (safetensors weights + JSON config); an
+        earlier saved model there is replaced only with `overwrite`."""
         from causalpref.methods.persistence import save_model
 
-        save_model(self, path)
+        save_model(self, path, overwrite=overwrite)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
-
-
-def _holdout(data: PreferenceData, fraction: float, seed: int):
-    rng = np.random.default_rng(seed)
-    n_val = max(1, int(round(fraction * len(data))))
-    order = rng.permutation(len(data))
-    return data.take(np.sort(order[n_val:])), data.take(np.sort(order[:n_val]))
 
 
 def _context_vocabulary(data: PreferenceData, column: str) -> list[str]:

@@ -18,7 +18,7 @@ import torch
 from causalpref.data import PreferenceData
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
-from causalpref.methods.settings import Interval, NonEmptyString, setting
+from causalpref.methods.settings import WIDTH, Interval, NonEmptyString, setting
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
 from causalpref.metrics import worst_group_accuracy
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
@@ -56,7 +56,7 @@ class _EnvironmentReward(RewardModel):
     """Shared parts: `bt`'s net, the environment column and its vocabulary."""
 
     env: str = setting("env", NonEmptyString(), hint="the name of the environment column")
-    latent_dim: int = setting(64, Interval(Integral, 1, None))
+    latent_dim: int = setting(64, WIDTH)
 
     def _build_net(self, input_dim: int, n_contexts: int) -> RewardNet:
         return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)

@@ -24,7 +24,7 @@ from causalpref.features.attributes import add_attributes, available_attributes,
 from causalpref.methods.base import RewardModel
 from causalpref.methods.inputs import has_texts
 from causalpref.methods.registry import register_method
-from causalpref.methods.settings import BOOL, Interval, NonEmptyString, setting
+from causalpref.methods.settings import BOOL, WIDTH, Interval, NonEmptyString, setting
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
 from causalpref.metrics import worst_group_accuracy
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
@@ -99,7 +99,7 @@ class AttributeReward(RewardModel):
         hint="read from columns attr.<attribute>.a / .b, or computed from the text when it is "
         "a registered attribute such as 'length_words' or 'regex:<pattern>'",
     )
-    latent_dim: int = setting(64, Interval(Integral, 1, None))
+    latent_dim: int = setting(64, WIDTH)
 
     def attribute_columns(self) -> list[str]:
         """The two training columns holding the attribute of responses a and b."""

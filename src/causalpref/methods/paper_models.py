@@ -13,7 +13,7 @@ import torch
 
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
-from causalpref.methods.settings import Interval, NoneValue, setting
+from causalpref.methods.settings import WIDTH, Interval, NoneValue, setting
 from causalpref.methods.training import PairBatch, default_loss
 from causalpref.models.precision import resolve_precision
 from causalpref.models.reward_nets import (
@@ -32,7 +32,7 @@ class BradleyTerry(RewardModel):
     name = "bt"
     summary = "Bradley-Terry MLP on the embedding alone (no context)"
 
-    latent_dim: int = setting(64, Interval(Integral, 1, None))
+    latent_dim: int = setting(64, WIDTH)
 
     def _build_net(self, input_dim, n_contexts):
         return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)

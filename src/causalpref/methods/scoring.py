@@ -1,5 +1,6 @@
 """What the `fit`, `evaluate` and `score` commands compute, as library functions: which rows a
-fit trains on, accuracy per split, and the rewards of every pair."""
+fit trains on (by split name), accuracy per split (None, not NaN, where no pair is decided), and
+the rewards of every pair."""
 
 from __future__ import annotations
 
@@ -8,38 +9,140 @@ from typing import Any
 import numpy as np
 
 from causalpref.data import PreferenceData
-from causalpref.errors import ConfigError
+from causalpref.data.degenerate import TIE, shown_rows
+from causalpref.data.validate import rows_of
+from causalpref.errors import ConfigError, DataValidationError, Problem
+from causalpref.metrics import pairwise_accuracy
 
 SPLIT = "split"
+MAX_NAMES_SHOWN = 8
+TRAIN = "train"
+VALIDATION = "validation"
+VALIDATION_ALIASES = ("val", "valid", "dev")  # accepted as `validation`, as other tools name it
+TEST = "test"
+TEST_PREFIX = "test_"  # scenarios write test_<name> (test_id, test_ood, test_reversed, ...)
+KNOWN_SPLITS = (TRAIN, VALIDATION, *VALIDATION_ALIASES, TEST, TEST_PREFIX + "<name>")
+
+
+def is_known_split(name: str) -> bool:
+    """Whether `name` is a split `fit` knows: train, validation (or an alias), test, test_<x>."""
+    return name in (TRAIN, VALIDATION, *VALIDATION_ALIASES, TEST) or name.startswith(TEST_PREFIX)
 
 
 def train_validation(
     data: PreferenceData, column: str = SPLIT
 ) -> tuple[PreferenceData, PreferenceData | None]:
-    """Rows whose `column` is 'train', and those whose it is 'validation' (early stopping).
+    """Rows whose `column` is 'train', and those whose it is 'validation' (or 'val', 'valid',
+    'dev'; for early stopping). Test rows (`test`, `test_<name>`) are left out.
 
     Without the column every row trains and the validation part is None (the method then holds
-    out its own `validation_fraction`).
+    out its own `validation_fraction`). A null, an unknown split name or no 'train' row is one
+    DataValidationError listing each problem (a typo such as 'vaildation' would otherwise make
+    those rows vanish from the fit).
     """
     if not data.has(column):
         return data, None
-    parts = data.by(column)
-    if "train" not in parts:
-        raise ConfigError(
-            f"column '{column}' has values {sorted(parts)} but no 'train' rows: fitting uses "
-            f"{column}=train (and {column}=validation for early stopping); drop the column to "
-            f"fit all rows"
+    values = data.column(column)
+    missing = np.asarray([v is None for v in values], dtype=bool)
+    names = np.asarray(["" if v is None else str(v) for v in values], dtype=object)
+    problems = _split_problems(column, names, missing)
+    if problems:
+        raise DataValidationError(problems, data.source)
+    validation = np.isin(names, (VALIDATION, *VALIDATION_ALIASES))
+    return data.filter(names == TRAIN), (data.filter(validation) if validation.any() else None)
+
+
+def _split_problems(column: str, names: np.ndarray, missing: np.ndarray) -> list[Problem]:
+    known = ", ".join(KNOWN_SPLITS)
+    problems = []
+    if missing.any():
+        problems.append(
+            Problem(column, f"split is missing (null); expected one of {known}", rows_of(missing))
         )
-    return parts["train"], parts.get("validation")
+    unknown = ~missing & ~np.fromiter(map(is_known_split, names), dtype=bool, count=len(names))
+    if unknown.any():
+        shown = sorted(set(names[unknown]))[:MAX_NAMES_SHOWN]
+        problems.append(
+            Problem(
+                column,
+                f"has unknown split name(s) {shown}; fit trains on {TRAIN}, stops early on "
+                f"{VALIDATION} (also written {', '.join(VALIDATION_ALIASES)}) and leaves out "
+                f"{TEST} and {TEST_PREFIX}<name>: rename them, or drop the column to fit all rows",
+                rows_of(unknown),
+            )
+        )
+    if not (names == TRAIN).any() and not unknown.all():
+        problems.append(
+            Problem(
+                column,
+                f"has no '{TRAIN}' rows (values: {sorted(set(names[~missing]))[:MAX_NAMES_SHOWN]})"
+                f": fitting uses {column}={TRAIN} (and {column}={VALIDATION} for early stopping); "
+                "drop the column to fit all rows",
+            )
+        )
+    return problems
 
 
 def accuracy_by_split(model: Any, data: PreferenceData, split_by: str = SPLIT) -> dict[str, Any]:
-    """{"accuracy", "n", "splits": {value: accuracy}}; text is encoded once, by the model."""
+    """Pairwise accuracy overall and per value of column `split_by`; text is encoded once.
+
+    Returns {"accuracy", "n", "n_decided", "splits": {value: accuracy}, "split_sizes": {value:
+    {"n", "n_decided"}}, "notes": [...]}. Accuracy counts decided (non-tie) pairs only: with none
+    it is None (JSON null), never NaN, and a note says why. `split_by` must name a column of
+    `data` (only the default 'split' may be absent); rows with a null there count overall, in
+    no split, and a note names them.
+    """
+    if split_by != SPLIT and not data.has(split_by):
+        raise ConfigError(
+            f"split_by={split_by!r}: the data has no such column; available columns: "
+            f"{data.columns}; name one of them (or leave it out to use '{SPLIT}' when present)"
+        )
     data = model.featurize(data)
-    splits = {}
+    margins, labels = model.margins(data), data.labels
+    notes: list[str] = []
+    overall = _accuracy(margins, labels, "all pairs", notes)
+    result: dict[str, Any] = {"accuracy": overall, "n": len(data), "n_decided": _decided(labels)}
+    splits, sizes = {}, {}
     if data.has(split_by):
-        splits = {name: model.score(part) for name, part in data.by(split_by).items()}
-    return {"accuracy": model.score(data), "n": len(data), "splits": splits}
+        values = data.column(split_by)
+        missing = np.asarray([v is None for v in values], dtype=bool)
+        names = np.asarray(["" if v is None else str(v) for v in values], dtype=object)
+        for name in sorted(set(names[~missing])):
+            rows = names == name
+            splits[name] = _accuracy(margins[rows], labels[rows], f"{split_by}={name}", notes)
+            sizes[name] = {"n": int(rows.sum()), "n_decided": _decided(labels[rows])}
+        if missing.any():
+            notes.append(
+                f"{int(missing.sum())} row(s) have no value in column '{split_by}' "
+                f"({shown_rows(missing)}): they count in the overall accuracy, in no split"
+            )
+    return {**result, "splits": splits, "split_sizes": sizes, "notes": notes}
+
+
+def _decided(labels: np.ndarray) -> int:
+    return int(np.sum(labels != TIE))
+
+
+def _accuracy(margins: np.ndarray, labels: np.ndarray, where: str, notes: list[str]):
+    """Accuracy on the decided pairs, or None (with a note saying why) when there are none."""
+    if _decided(labels):
+        return pairwise_accuracy(margins, labels)
+    why = "there are no pairs" if not len(labels) else f"all {len(labels)} labels are 0.5 (ties)"
+    notes.append(f"accuracy on {where} is n/a: {why}, and a tie has no preferred response")
+    return None
+
+
+def accuracy_lines(result: dict[str, Any], split_by: str = SPLIT) -> list[str]:
+    """`accuracy_by_split`'s result as the lines `causalpref evaluate` prints (n/a, not nan)."""
+    lines = [f"accuracy {_shown(result['accuracy'])} on {result['n']} pairs"]
+    for name, accuracy in result["splits"].items():
+        n = result["split_sizes"][name]["n"]
+        lines.append(f"  {split_by}={name}: {_shown(accuracy)} ({n} pairs)")
+    return lines + [f"note: {note}" for note in result["notes"]]
+
+
+def _shown(accuracy: float | None) -> str:
+    return "n/a" if accuracy is None else f"{accuracy:.4f}"
 
 
 def pair_rewards(model: Any, data: PreferenceData) -> dict[str, np.ndarray]:

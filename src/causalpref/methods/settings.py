@@ -46,8 +46,8 @@ class Interval(Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
         if isinstance(value, bool | np.bool_) or not isinstance(value, self.kind):
             return False
-        if isinstance(value, Real) and math.isnan(float(value)):
-            return False
+        if isinstance(value, Real) and not math.isfinite(float(value)):
+            return False  # NaN, and infinity, which every printed range leaves open
         low_ok = self.left is None or (
             value >= self.left if self.closed in ("left", "both") else value > self.left
         )
@@ -137,6 +137,8 @@ class Satisfies(Constraint):
 
 BOOL = InstanceOf((bool, np.bool_), "a bool")
 SEED = Interval(Integral, None, None, closed="neither")
+MAX_WIDTH = 2**16  # a layer wider than this does not fit in memory beside realistic inputs
+WIDTH = Interval(Integral, 1, MAX_WIDTH, closed="both")
 
 
 def setting(default: Any, *constraints: Constraint, hint: str = "") -> Any:

@@ -14,6 +14,7 @@ import copy
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,22 +31,37 @@ EVAL_BATCH = 8192
 
 @dataclass(frozen=True)
 class PairTensors:
-    """A pair set as tensors: `x` (n, 2, d) holds response a then b; `c` context indices;
-    `extras` per-pair side information a method's loss needs (attributes, environments)."""
+    """A pair set as tensors: pair i compares row `rows[i]` of `xa` (response a) and of `xb`
+    (response b); `c` context indices; `extras` per-pair side information a method's loss needs
+    (attributes, environments).
 
-    x: torch.Tensor
+    `xa` / `xb` may be shared with other pair sets and with the data's own Arrow memory, so
+    taking pairs (a hold-out, an epoch's shuffle) copies indices, not vectors; a batch's vectors
+    are gathered when it is used (`vectors`).
+    """
+
+    xa: torch.Tensor
+    xb: torch.Tensor
+    rows: torch.Tensor
     c: torch.Tensor
     label: torch.Tensor
     weight: torch.Tensor
     extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return self.x.shape[0]
+        return self.rows.shape[0]
+
+    def vectors(self, idx: torch.Tensor | slice) -> torch.Tensor:
+        """(m, 2, d): response a then b of the pairs at `idx` (gathered, so a copy)."""
+        rows = self.rows[idx]
+        return torch.stack((self.xa[rows], self.xb[rows]), dim=1)
 
     def take(self, idx: torch.Tensor) -> PairTensors:
-        """The pairs at `idx`, in that order (copies)."""
+        """The pairs at `idx`, in that order (the vectors stay shared)."""
         return PairTensors(
-            x=self.x[idx],
+            xa=self.xa,
+            xb=self.xb,
+            rows=self.rows[idx],
             c=self.c[idx],
             label=self.label[idx],
             weight=self.weight[idx],
@@ -54,25 +70,39 @@ class PairTensors:
 
     def take_into(self, idx: torch.Tensor, out: PairTensors | None) -> PairTensors:
         """`take(idx)` written into `out`'s tensors when given (same shapes): a reused buffer
-        spares the allocation, which costs more than the copy itself for large pair sets."""
+        spares the allocation of every epoch's shuffle."""
         if out is None:
             return self.take(idx)
-        for name in ("x", "c", "label", "weight"):
+        for name in ("rows", "c", "label", "weight"):
             torch.index_select(getattr(self, name), 0, idx, out=getattr(out, name))
         for key, value in self.extras.items():
             torch.index_select(value, 0, idx, out=out.extras[key])
         return out
 
     @classmethod
-    def from_arrays(cls, xa, xb, c, label, weight, extras=None) -> PairTensors:
-        x = torch.from_numpy(np.stack([xa, xb], axis=1).astype(np.float32, copy=False))
+    def from_arrays(cls, xa, xb, c, label, weight, extras=None, rows=None) -> PairTensors:
+        """Pairs of vectors `xa[rows]`, `xb[rows]` (all rows when None) with per-pair `c`,
+        `label`, `weight` and `extras`; float32 vectors are used in place, not copied."""
+        n = len(xa) if rows is None else len(rows)
         return cls(
-            x=x,
+            xa=_shared_tensor(xa),
+            xb=_shared_tensor(xb),
+            rows=torch.arange(n) if rows is None else torch.as_tensor(np.asarray(rows)).long(),
             c=torch.tensor(np.asarray(c), dtype=torch.long),
             label=torch.tensor(np.asarray(label), dtype=torch.float32),
             weight=torch.tensor(np.asarray(weight), dtype=torch.float32),
             extras={k: torch.tensor(np.asarray(v)) for k, v in (extras or {}).items()},
         )
+
+
+def _shared_tensor(values) -> torch.Tensor:
+    """A float32 tensor on the memory of `values` (read-only Arrow views included: training
+    only reads them, so torch's warning about writing to them does not apply)."""
+    if isinstance(values, torch.Tensor):
+        return values.float()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(np.asarray(values, dtype=np.float32))
 
 
 @dataclass(frozen=True)
@@ -125,10 +155,15 @@ class TrainSettings:
 
 def pair_margins(net: RewardNet, pairs: PairTensors) -> np.ndarray:
     """r_a - r_b for every pair, in evaluation mode and without gradients."""
-    rewards = stacked_rewards(
-        net, pairs.x.reshape(-1, pairs.x.shape[-1]), pairs.c.repeat_interleave(2)
-    )
-    return (rewards[0::2] - rewards[1::2]).astype(np.float64)
+    margins = [np.zeros(0, dtype=np.float32)]
+    for start in range(0, len(pairs), EVAL_BATCH // 2):  # EVAL_BATCH responses at a time
+        part = slice(start, start + EVAL_BATCH // 2)
+        x = pairs.vectors(part)
+        rewards = stacked_rewards(
+            net, x.reshape(-1, x.shape[-1]), pairs.c[part].repeat_interleave(2)
+        )
+        margins.append(rewards[0::2] - rewards[1::2])
+    return np.concatenate(margins).astype(np.float64)
 
 
 def stacked_rewards(net: RewardNet, x: torch.Tensor, c: torch.Tensor) -> np.ndarray:
@@ -148,7 +183,7 @@ def forward_batch(
     net: RewardNet, pairs: PairTensors, idx: torch.Tensor | slice, precision: str = "fp32"
 ) -> PairBatch:
     """One stacked forward pass over both responses of the pairs at `idx`."""
-    x = pairs.x[idx]
+    x = pairs.vectors(idx)
     b = x.shape[0]
     c = pairs.c[idx]
     with autocast(precision):
@@ -202,7 +237,7 @@ def train_net(
     shuffled = None
     for epoch in range(1, settings.epochs + 1):
         start, total, seen = time.perf_counter(), 0.0, 0
-        # One gather per epoch into the same buffer, then contiguous batches (views, not copies).
+        # One shuffle of the pair indices per epoch, into the same buffer; batches gather vectors.
         shuffled = train.take_into(torch.randperm(len(train), generator=gen), shuffled)
         for first in range(0, len(shuffled), settings.batch_size):
             idx = slice(first, first + settings.batch_size)

@@ -11,28 +11,39 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from causalpref._atomic import write_text
 from causalpref._json import dumps
 from causalpref.audit.findings import SEVERITIES, AuditReport, CheckResult, Finding, severity_rank
+from causalpref.outputs import output_folder
 from causalpref.progress import track
 
 STATUS_LABELS = {
     "identified": "identified",
     "at_risk": "at risk",
     "not_identified": "not identified",
+    "not_enough_data": "not enough data",
 }
 SEVERITY_TITLES = {"error": "Errors", "warning": "Warnings", "notice": "Notices", "info": "Info"}
 SEVERITY_MARKS = {"error": "\u2716", "warning": "\u25b2", "notice": "\u25cf", "info": "\u25cb"}
 
 
 def write_audit_report(
-    report: AuditReport, out_dir: str | os.PathLike, *, progress: bool = False
+    report: AuditReport,
+    out_dir: str | os.PathLike,
+    *,
+    progress: bool = False,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Write DIR/audit.json and DIR/audit.html atomically; return the paths written."""
+    """Write DIR/audit.json and DIR/audit.html as one folder swap; return the paths written.
+
+    An existing DIR is replaced only with `overwrite`, and only when it holds an earlier audit
+    and nothing else (ConfigError otherwise, before anything is rendered).
+    """
     out = Path(out_dir)
-    written = [write_text(out / "audit.json", audit_json(report) + "\n")]
-    written.append(write_text(out / "audit.html", render_audit_html(report, progress=progress)))
-    return written
+    with output_folder(out, "audit", overwrite=overwrite) as folder:
+        (folder / "audit.json").write_text(audit_json(report) + "\n", encoding="utf-8")
+        html = render_audit_html(report, progress=progress)
+        (folder / "audit.html").write_text(html, encoding="utf-8")
+    return [out / "audit.json", out / "audit.html"]
 
 
 def audit_json(report: AuditReport) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from causalpref._atomic import write_text
+from causalpref._json import dumps
 from causalpref.evaluate.study import StudyResult
 from causalpref.report.figures import pyplot, save_png
 from causalpref.report.summary import config_section, format_mean_se, render_table
@@ -59,7 +59,7 @@ def write_bench_outputs(results: Sequence[StudyResult], config: dict, out: Path)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = [r for result in results for r in result.rows]
-    write_text(out / "results.json", json.dumps(rows, indent=1))
+    write_text(out / "results.json", dumps(rows, indent=1))
     figure = _figure(results, out / "bench.png")
     lines = [
         "# causalpref bench",

@@ -3,13 +3,13 @@ report.md and figures, and which of the paper's findings reproduce."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from causalpref._atomic import write_text
+from causalpref._json import dumps
 from causalpref.metrics import mean_se
 from causalpref.report.paper_tables import (
     paper_table2_markdown,
@@ -106,7 +106,7 @@ def write_demo_outputs(rows: list[dict], config: dict, out: Path) -> str:
     """Write results.json, report.md, table1.png and table2.png under `out`; return the text."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "results.json", json.dumps(_jsonable(rows), indent=1))
+    write_text(out / "results.json", dumps(_jsonable(rows), indent=1))
     figures = write_figures(rows, out)
     text = _console(rows)
     write_text(out / "report.md", _markdown(rows, config, figures))
@@ -189,7 +189,7 @@ def write_hh_outputs(rows: list[dict], config_dict: dict, out: Path, source: str
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     encoder = config_dict["encoder"]
-    write_text(out / "results.json", json.dumps(_jsonable(rows), indent=1))
+    write_text(out / "results.json", dumps(_jsonable(rows), indent=1))
     figures = write_confounding_figure(
         rows,
         out / "hh_confounding.png",

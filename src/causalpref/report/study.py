@@ -3,7 +3,6 @@ specs that ask for them), results.json and report.md under the output folder."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,14 +10,30 @@ from pathlib import Path
 import numpy as np
 
 from causalpref._atomic import write_text
+from causalpref._json import dumps
 from causalpref.evaluate.spec import StudySpec
 from causalpref.evaluate.study import StudyResult
+from causalpref.outputs import output_folder
 from causalpref.report.summary import config_section, format_mean_se, render_table
 
 
-def write_study_outputs(spec: StudySpec, results: Sequence[StudyResult], out: Path) -> str:
-    """Write the spec's report under `out` (its `report` kind picks the layout); return the
-    console text."""
+def write_study_outputs(
+    spec: StudySpec, results: Sequence[StudyResult], out: Path, *, overwrite: bool = False
+) -> str:
+    """Write the spec's report to folder `out` as one folder swap (its `report` kind picks the
+    layout); return the console text.
+
+    An existing `out` is replaced only with `overwrite`, and only when it holds an earlier study
+    output and nothing else (ConfigError otherwise, before anything is written).
+    """
+    out = Path(out)
+    with output_folder(out, "study", overwrite=overwrite) as folder:
+        text = _write_report(spec, results, folder)
+    return text.replace(str(folder), str(out))  # the writers named the temporary folder
+
+
+def _write_report(spec: StudySpec, results: Sequence[StudyResult], out: Path) -> str:
+    """Write the report files into folder `out`; return the console text."""
     rows = [_plain(r) for result in results for r in result.rows]
     if spec.report == "demo":
         from causalpref.report.replication import write_demo_outputs
@@ -85,7 +100,7 @@ def _write_generic(
 ) -> str:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "results.json", json.dumps(rows, indent=1))
+    write_text(out / "results.json", dumps(rows, indent=1))
     text, lines = [], [f"# {spec.title}", "", _EXPLAIN, ""]
     for result in results:
         title = f"{result.study}: shift metric = {result.shift_name}"
@@ -127,7 +142,7 @@ def study_html(spec: StudySpec, results: Sequence[StudyResult]) -> str:
         explain=_EXPLAIN,
         sections=sections,
         plot_note=PLOT_NOTE,
-        spec_text=json.dumps(spec.raw, indent=2, default=str),
+        spec_text=dumps(spec.raw, indent=2, default=str),
     )
 
 

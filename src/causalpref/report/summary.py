@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 
+from causalpref._json import dumps
 from causalpref.metrics import mean_se
 
 
@@ -51,4 +51,4 @@ def render_table(header: Sequence[str], body: Sequence[Sequence[str]], markdown:
 
 def config_section(config: dict) -> list[str]:
     """Markdown lines closing a report: the run's configuration as a JSON block."""
-    return ["## Configuration", "", "```json", json.dumps(config, indent=1), "```", ""]
+    return ["## Configuration", "", "```json", dumps(config, indent=1), "```", ""]

@@ -18,6 +18,7 @@ from causalpref.simulate import (  # noqa: F401  (importing a module registers i
     user_confounding,
 )
 from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, oracle_accuracy
+from causalpref.simulate.knobs import Knob, value_problems
 
 
 def available_scenarios() -> list[str]:
@@ -48,12 +49,18 @@ def knob_problems(name: str, knobs: dict[str, Any]) -> list[str]:
     ]
 
 
+def knob_value_problems(name: str, knobs: dict[str, Any]) -> list[str]:
+    """What is wrong with the values of `knobs` (wrong type, out of range), one line each."""
+    return value_problems(name, get_scenario(name).ranges, knobs)
+
+
 def make(name: str, *, seed: int = 0, **knobs: Any) -> ScenarioData:
-    """Simulate scenario `name` with `seed`; an unknown knob is an error listing the valid ones."""
+    """Simulate scenario `name` with `seed`; unknown knobs and values of the wrong type or out of
+    range are one ConfigError listing every problem (and the valid knobs)."""
     scenario = get_scenario(name)
-    problems = knob_problems(name, knobs)
+    problems = knob_problems(name, knobs) + knob_value_problems(name, knobs)
     if problems:
-        raise ConfigError(problems[0])
+        raise ConfigError("; ".join(problems))
     valid = scenario_knobs(name)
     return dataclasses.replace(scenario.simulate(seed=seed, **knobs), knobs={**valid, **knobs})
 
@@ -68,8 +75,10 @@ __all__ = [
     "Scenario",
     "ScenarioData",
     "available_scenarios",
+    "Knob",
     "get_scenario",
     "knob_problems",
+    "knob_value_problems",
     "make",
     "make_clean",
     "oracle_accuracy",

@@ -11,6 +11,7 @@ import numpy as np
 from causalpref.data import PreferenceData
 from causalpref.metrics import pairwise_accuracy
 from causalpref.registry import Registry
+from causalpref.simulate.knobs import Knob
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class Scenario:
     `shift_name` in tables); `id_split` the in-distribution test split beside it. `clean` holds
     the knob overrides that switch the scenario's problem off (its clean counterpart, the
     reference for the clean-data ceiling); `problem` those that make the problem strong.
+    `ranges` declares what each knob accepts (every knob of `simulate` but `seed`), checked
+    before the simulator runs.
     """
 
     simulate: Callable[..., ScenarioData]
@@ -100,6 +103,7 @@ class Scenario:
     id_split: str
     clean: dict[str, Any]
     problem: dict[str, Any] = field(default_factory=dict)
+    ranges: dict[str, Knob] = field(default_factory=dict)
 
 
 SCENARIOS: Registry[Scenario] = Registry("scenario")

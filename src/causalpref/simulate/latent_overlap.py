@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
+from causalpref.simulate.knobs import BETA, CORRELATION, DIM, NOISE, SIZE, Knob
 from causalpref.simulate.observation import RandomLift, bradley_terry_labels
 
 N_TOPIC = 3
@@ -145,5 +146,16 @@ SCENARIOS.register(
         id_split="id",
         clean={"rho": 0.0},
         problem={"rho": 0.9},
+        ranges={
+            "rho": CORRELATION,
+            "weights": Knob("floats", length=2),
+            "beta": BETA,
+            "obs_noise": NOISE,
+            "n_train": SIZE,
+            "n_validation": SIZE,
+            "n_test": SIZE,
+            "n_ood": SIZE,
+            "dim": DIM,
+        },
     ),
 )

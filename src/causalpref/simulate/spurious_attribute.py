@@ -27,6 +27,7 @@ import numpy as np
 
 from causalpref.errors import ConfigError
 from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
+from causalpref.simulate.knobs import ANY_FLOAT, BETA, CORRELATION, DIM, NOISE, SIZE, Knob
 from causalpref.simulate.observation import RandomLift, bradley_terry_labels
 
 N_TOPIC = 3
@@ -138,5 +139,18 @@ SCENARIOS.register(
         id_split="independent",
         clean={"strength": 0.0, "env_spread": 0.0},
         problem={},
+        ranges={
+            "strength": CORRELATION,
+            "env_spread": NOISE,
+            "n_envs": Knob("int", 1, None),
+            "attribute_effect": ANY_FLOAT,
+            "obs_noise": NOISE,
+            "beta": BETA,
+            "n_train": SIZE,
+            "n_validation": SIZE,
+            "n_test": SIZE,
+            "attribute": Knob("str"),
+            "dim": DIM,
+        },
     ),
 )

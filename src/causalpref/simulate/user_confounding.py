@@ -27,6 +27,7 @@ import numpy as np
 
 from causalpref.errors import ConfigError
 from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
+from causalpref.simulate.knobs import ANY_FLOAT, DIM, NOISE, SIZE, Knob
 from causalpref.simulate.observation import RandomLift, bradley_terry_labels
 
 OBJECTIVES = ("helpful", "harmless")
@@ -134,5 +135,17 @@ SCENARIOS.register(
         id_split="consistent",
         clean={"rho": 0.5},
         problem={"rho": 0.9},
+        ranges={
+            "rho": Knob("float", 0, 1),  # P(prompt type = objective)
+            "features": Knob("str", options=FEATURES),
+            "objective_overlap": ANY_FLOAT,
+            "type_signal": NOISE,
+            "beta": Knob("float", 0, None, closed="neither"),
+            "obs_noise": NOISE,
+            "n_train": SIZE,
+            "n_validation": SIZE,
+            "n_test": SIZE,
+            "dim": DIM,
+        },
     ),
 )

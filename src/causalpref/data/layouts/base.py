@@ -58,9 +58,9 @@ LAYOUTS: Registry[Layout] = Registry("layout")
 
 
 def sniff_layout(rows: Rows) -> str:
-    """The first layout whose `detect` accepts the first rows; ConfigError if none does."""
-    sample = rows.head(SNIFF_ROWS)
-    keys = {k for r in sample for k, v in r.items() if v is not None}
+    """The first layout whose `detect` accepts the first rows' columns and values (a table's
+    vectors are not turned into Python lists); ConfigError if none does."""
+    keys, sample = rows.sample(SNIFF_ROWS)
     for name, layout in LAYOUTS.items():
         if layout.detect(keys, sample):
             return name
