@@ -7,12 +7,14 @@ import pickle
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
 from typer.testing import CliRunner
 
 from causalpref.cli import app, main
+from causalpref.data import read_preferences
 from causalpref.errors import PersistenceError
 from causalpref.methods import load_model
 
@@ -205,3 +207,19 @@ def test_history_may_hold_nan(model_copy):
     _edit_config(lambda c: c["fitted"]["history_"][0].update(validation_accuracy=None))(model_copy)
     _edit_config(lambda c: c["fitted"]["history_"][0].update(train_loss=float("nan")))(model_copy)
     assert load_model(model_copy).input_dim_ == 8
+
+
+def test_training_reward_stats_survive_a_round_trip(saved, model_copy):
+    """The mean and sd that serving and export normalise with are those of the training
+    responses' rewards (the file's train split), and load as saved."""
+    model = load_model(model_copy)
+    train = read_preferences(saved[0])
+    train = train.take(np.flatnonzero(np.asarray(train.column("split")) == "train"))
+    both = np.concatenate([model.rewards(train, side) for side in ("a", "b")])
+    np.testing.assert_allclose(model.reward_normalization(), (both.mean(), both.std()), rtol=1e-5)
+
+
+def test_models_saved_before_reward_stats_say_to_refit(model_copy):
+    _edit_config(lambda c: c["fitted"].pop("reward_stats_"))(model_copy)
+    with pytest.raises(Exception, match="refit it to normalise"):
+        load_model(model_copy).reward_normalization()

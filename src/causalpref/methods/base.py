@@ -52,6 +52,7 @@ from causalpref.methods.training import (
     TrainSettings,
     default_loss,
     pair_margins,
+    pair_rewards,
     stacked_rewards,
     train_net,
 )
@@ -234,6 +235,7 @@ class RewardModel(abc.ABC):
             net, train, val, settings, self._loss, selection
         )
         self.net_ = net
+        self.reward_stats_ = _reward_stats(pair_rewards(net, train))
         self.encoder_ = featurizer.record()
         self._featurizer = featurizer
         return self
@@ -392,6 +394,18 @@ class RewardModel(abc.ABC):
         self._check_dim(x.shape[1])
         return x
 
+    def reward_normalization(self) -> tuple[float, float]:
+        """(mean, sd) of the rewards of the training responses, recorded at fit time: serving
+        and export standardise rewards with them (OpenRLHF's reward-normalisation convention)."""
+        self._check_fitted()
+        stats = getattr(self, "reward_stats_", None)
+        if stats is None:
+            raise ConfigError(
+                f"this {type(self).__name__} was saved before causalpref recorded training "
+                "reward statistics: refit it to normalise its rewards"
+            )
+        return float(stats["mean"]), float(stats["sd"])
+
     def predict_proba(self, data: PreferenceData) -> np.ndarray:
         """P(a preferred over b) = sigma(r(a) - r(b))."""
         return 1.0 / (1.0 + np.exp(-self.margins(data)))
@@ -411,6 +425,18 @@ class RewardModel(abc.ABC):
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
+
+
+def _reward_stats(rewards: np.ndarray) -> dict[str, float]:
+    """Mean and sd of the training responses' rewards; sd 1 where they do not vary, so that
+    standardising never divides by zero."""
+    values = rewards.ravel()
+    sd = float(values.std()) if values.size else 0.0
+    return {
+        "mean": float(values.mean()) if values.size else 0.0,
+        "sd": sd if sd > 0 else 1.0,
+        "n": int(values.size),
+    }
 
 
 def _context_vocabulary(data: PreferenceData, column: str) -> list[str]:

@@ -155,15 +155,21 @@ class TrainSettings:
 
 def pair_margins(net: RewardNet, pairs: PairTensors) -> np.ndarray:
     """r_a - r_b for every pair, in evaluation mode and without gradients."""
-    margins = [np.zeros(0, dtype=np.float32)]
+    rewards = pair_rewards(net, pairs)
+    return rewards[:, 0] - rewards[:, 1]
+
+
+def pair_rewards(net: RewardNet, pairs: PairTensors) -> np.ndarray:
+    """(n, 2) rewards of response a and b of every pair, in evaluation mode, no gradients."""
+    out = [np.zeros((0, 2), dtype=np.float32)]
     for start in range(0, len(pairs), EVAL_BATCH // 2):  # EVAL_BATCH responses at a time
         part = slice(start, start + EVAL_BATCH // 2)
         x = pairs.vectors(part)
         rewards = stacked_rewards(
             net, x.reshape(-1, x.shape[-1]), pairs.c[part].repeat_interleave(2)
         )
-        margins.append(rewards[0::2] - rewards[1::2])
-    return np.concatenate(margins).astype(np.float64)
+        out.append(rewards.reshape(-1, 2))
+    return np.concatenate(out).astype(np.float64)
 
 
 def stacked_rewards(net: RewardNet, x: torch.Tensor, c: torch.Tensor) -> np.ndarray:
