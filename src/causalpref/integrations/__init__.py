@@ -1,0 +1,1 @@
+"""Adapters to other stacks: TRL reward functions and Hugging Face export."""
