@@ -1339,7 +1339,6 @@ CASES: list[Case] = [
     case("deg_one_row", fit(jsonl("one.jsonl", NO_SPLIT[:1])), "row"),
     case("deg_two_rows", fit(jsonl("two.jsonl", NO_SPLIT[:2])), "row"),
     case("deg_one_row_multihead", fit(jsonl("one.jsonl", NO_SPLIT[:1]), method="multihead"), "row"),
-    case("deg_audit_one_row", audit(jsonl("one.jsonl", trl_rows(1))), "one.jsonl"),
     case(
         "deg_identical_and_ties",
         fit(

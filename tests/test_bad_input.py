@@ -127,15 +127,7 @@ def enter_case_folder(kit: Path, folder: Path, monkeypatch) -> None:
 
 # Still open in issue 11 (tiny training sets, list-valued contexts, integer weights): known
 # failures, strict so that a fix turns them into passes that must be unmarked.
-STILL_OPEN = {
-    "split_train_one_row",
-    "deg_one_row",
-    "deg_two_rows",
-    "deg_one_row_multihead",
-    "deg_audit_one_row",
-    "ctx_lists_as_values",
-    "mdl_integer_tensors",
-}
+STILL_OPEN: set[str] = set()  # case ids known to fail, marked strict xfail until fixed
 PARAMS = [
     pytest.param(
         case,

@@ -25,7 +25,17 @@ ORDER = [
     "serve",
     "integrations",
 ]
-TOP = {"errors", "registry", "metrics", "progress", "_atomic", "_json", "outputs", "__init__"}
+TOP = {
+    "errors",
+    "registry",
+    "metrics",
+    "progress",
+    "_atomic",
+    "_interval",
+    "_json",
+    "outputs",
+    "__init__",
+}
 
 
 def rank(part: str) -> int:

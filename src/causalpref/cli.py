@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -142,6 +143,7 @@ def fit(
     column, all rows are fitted and 10% are held out for early stopping.
     """
     from causalpref.methods import make_method, train_validation
+    from causalpref.methods.fit_checks import holdout_plan
     from causalpref.methods.persistence import check_model_destination
 
     check_model_destination(out, overwrite=overwrite, inputs=[data], option="--out")
@@ -162,10 +164,13 @@ def fit(
     ).set_params(**_parse_knobs(setting or []))
     model.validate_params()
     train, validation = train_validation(_load(data, layout, file_format))
-    held_out = f"{model.validation_fraction:.0%} of them held out for early stopping"
     typer.echo(
         f"fitting '{method}' on {len(train)} pairs, "
-        + (f"early stopping on {len(validation)}" if validation is not None else held_out),
+        + (
+            f"early stopping on {len(validation)}"
+            if validation is not None
+            else holdout_plan(model, len(train))
+        ),
         err=True,
     )
     model.fit(train, validation=validation)
@@ -569,6 +574,7 @@ def main() -> None:
     """Entry point: every expected failure (our errors, OS errors, undecodable or too deeply
     nested input, no memory) ends in a one-line error and exit code 2, an interrupt in exit code
     130; only a bug shows a traceback, with a request to report it, and exit code 1."""
+    warnings.showwarning = _show_warning
     try:
         app()
     except SystemExit as done:
@@ -587,6 +593,15 @@ def main() -> None:
         sys.exit(2)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Our warnings as 'warning: ...' lines; others (a library's) as Python prints them."""
+    if category is UserWarning and filename.startswith(PACKAGE_DIR):
+        typer.secho(f"warning: {message}", fg="yellow", err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+PACKAGE_DIR = str(Path(__file__).resolve().parent)
 INTERRUPTED = 130
 OS_HINTS = {
     errno.ENOENT: "check the path",

@@ -49,9 +49,14 @@ class Problem:
 class DataValidationError(CausalPrefError, ValueError):
     """Input data has one or more problems; all of them are listed at once."""
 
-    def __init__(self, problems: list[Problem], source: str | None = None):
+    def __init__(
+        self,
+        problems: list[Problem],
+        source: str | None = None,
+        outcome: str = "nothing was loaded",
+    ):
         self.problems = list(problems)
         self.source = source
-        head = f"{len(self.problems)} problem(s) in {source or 'the data'}; nothing was loaded:"
+        head = f"{len(self.problems)} problem(s) in {source or 'the data'}; {outcome}:"
         body = "\n".join(f"  - {p.describe()}" for p in self.problems)
         super().__init__(f"{head}\n{body}")

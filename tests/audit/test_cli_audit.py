@@ -89,3 +89,16 @@ def test_a_second_audit_needs_overwrite_and_never_deletes_other_files(tmp_path):
     kept = runner.invoke(app, [*args, "--overwrite"])
     assert kept.exit_code != 0 and "(notes.txt)" in str(kept.exception)
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_audit_of_a_one_row_file_says_not_enough_data(tmp_path):
+    """Once in the bad-input corpus: a one-row file is not an error but a verdict of its own,
+    never "identified" because no check could find anything."""
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"prompt": "Hi", "chosen": "Hello there", "rejected": "no"}) + "\n")
+    result = runner.invoke(app, ["audit", str(path), "--out", str(tmp_path / "audit")])
+    assert result.exit_code == 0, result.output
+    assert "not_enough_data population reward difference" in result.output
+    report = json.loads((tmp_path / "audit" / "audit.json").read_text())
+    statuses = {v["estimand"]: v["status"] for v in report["verdicts"]}
+    assert not any(s == "identified" for s in statuses.values()), statuses

@@ -77,3 +77,15 @@ def test_a_file_without_train_rows_or_with_an_unknown_shift_split_is_a_clear_err
     spec.write_text('[study.s]\ndata = "pairs.jsonl"\nmethods = ["bt"]\nshift_split = "ood"\n')
     with pytest.raises(ConfigError, match="shift split 'ood' is not among"):
         run_spec(load_spec(spec, {"study.s.seeds": 1}), progress=lambda msg: None)
+
+
+def test_a_split_named_dev_is_validation_in_a_study_not_a_test_split(tmp_path):
+    """`fit` accepts val/valid/dev as validation; a study over the same file must agree."""
+    from causalpref.evaluate.sources import FileSource
+
+    pairs = simulate.make("spurious_attribute", seed=0, **SIZES).all_rows()
+    renamed = ["dev" if s == "validation" else s for s in pairs.column("split")]
+    write_preferences(pairs.with_columns({"split": renamed}), tmp_path / "pairs.jsonl")
+    splits = FileSource(path=tmp_path / "pairs.jsonl").load({}, seed=0)
+    assert len(splits.validation) == SIZES["n_validation"]
+    assert "dev" not in splits.tests and "validation" not in splits.tests

@@ -11,7 +11,7 @@ from causalpref.data import PreferenceData
 from causalpref.errors import DataValidationError
 from causalpref.features.featurizer import Featurizer
 from causalpref.methods import make_method
-from causalpref.methods.fit_checks import MIN_HOLDOUT_ROWS, holdout
+from causalpref.methods.fit_checks import MIN_HOLDOUT_ROWS, MIN_TRAINING_PAIRS, holdout
 
 FAST = {"epochs": 1, "hidden_dim": 4}
 
@@ -98,7 +98,19 @@ def test_some_identical_rows_are_a_warning():
     assert any("in 2 of 40 rows (rows 2, 5)" in w for w in found)
 
 
-@pytest.mark.parametrize("n", [1, 2, MIN_HOLDOUT_ROWS - 1])
+@pytest.mark.parametrize("n", [1, 2, MIN_TRAINING_PAIRS - 1])
+def test_fewer_informative_pairs_than_the_minimum_are_refused(n):
+    with pytest.raises(DataValidationError, match=rf"has {n} informative pair.*at least 10"):
+        make_method("bt", validation_fraction=0.0, **FAST).fit(pairs(n))
+
+
+def test_the_minimum_counts_informative_pairs_not_rows():
+    labels = np.r_[np.ones(MIN_TRAINING_PAIRS - 1), np.full(30, 0.5)]
+    with pytest.raises(DataValidationError, match=r"9 informative pair\(s\).* in 39 row"):
+        make_method("bt", **FAST).fit(pairs(len(labels), label=labels))
+
+
+@pytest.mark.parametrize("n", [MIN_TRAINING_PAIRS, MIN_HOLDOUT_ROWS - 1])
 def test_too_few_rows_for_the_hold_out_warn_and_say_how_many(n):
     found = fit_quietly(make_method("bt", **FAST), pairs(n))
     assert any(f"has {n} row(s)" in w and f"at least {MIN_HOLDOUT_ROWS} rows" in w for w in found)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pyarrow as pa
+
+from causalpref.errors import Problem
 
 
 def loose_column(values: list[Any]) -> pa.Array:
@@ -14,6 +17,27 @@ def loose_column(values: list[Any]) -> pa.Array:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return json_text(values)
+
+
+def column_or_problem(name: str, values: list[Any]) -> tuple[pa.Array, Problem | None]:
+    """Arrow column of input values; values that mix kinds become JSON text and a Problem
+    naming the rows that differ from the column's main kind."""
+    try:
+        return pa.array(values), None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
+        return json_text(values), mixed_kinds_problem(name, values, e)
+
+
+def mixed_kinds_problem(name: str, values: list[Any], error: Exception) -> Problem:
+    """The Problem of a column whose values Arrow cannot hold in one type."""
+    kinds = [None if v is None else value_kind(v) for v in values]
+    counts = Counter(k for k in kinds if k is not None)
+    if len(counts) < 2:
+        return Problem(name, f"cannot be converted to a column ({error})")
+    main = counts.most_common(1)[0][0]
+    rows = tuple(i for i, k in enumerate(kinds) if k is not None and k != main)
+    others = ", ".join(sorted(k for k in counts if k != main))
+    return Problem(name, f"mixes value kinds: mostly {main} but {others} in some rows", rows)
 
 
 def json_text(values: list[Any]) -> pa.Array:

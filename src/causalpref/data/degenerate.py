@@ -40,7 +40,10 @@ def decided_mask(data: PreferenceData) -> np.ndarray:
 
 
 def blank_mask(column: pa.ChunkedArray) -> np.ndarray:
-    """True where a text cell is empty or whitespace only (False where it is null)."""
+    """True where a text cell is empty or whitespace only (False where it is null, and in a
+    column that does not hold text)."""
+    if not pa.types.is_string(column.type):
+        return np.zeros(len(column), dtype=bool)
     trimmed = pc.utf8_trim_whitespace(column)
     return pc.fill_null(pc.equal(pc.utf8_length(trimmed), 0), False).to_numpy(zero_copy_only=False)
 
@@ -54,6 +57,14 @@ def identical_mask(data: PreferenceData) -> np.ndarray | None:
         same = pc.equal(data.table[RESPONSE_A], data.table[RESPONSE_B])
         return pc.fill_null(same, False).to_numpy(zero_copy_only=False)
     return None
+
+
+def informative_mask(data: PreferenceData, same: np.ndarray | None = None) -> np.ndarray:
+    """True for the pairs training learns from: decided, weighted, and different on both sides
+    (`same`: `identical_mask(data)`, when already computed)."""
+    same = identical_mask(data) if same is None else same
+    different = ~same if same is not None else True
+    return decided_mask(data) & (data.weights > 0) & different
 
 
 def shown_rows(mask: np.ndarray) -> str:
@@ -84,11 +95,9 @@ def trainable_findings(data: PreferenceData, what: str = "training data") -> Fin
     same = identical_mask(data)
     if same is not None and not empty:
         found.extend(_identical(same, what))
-    weighted = data.weights > 0
-    if decided.any() and not (weighted & decided).any():
+    if decided.any() and not (data.weights[decided] > 0).any():
         found.problems.append(_zero_weight(data, what))
-    informative = decided & weighted & (~same if same is not None else True)
-    if not found.problems and not informative.any():
+    if not found.problems and not informative_mask(data, same).any():
         found.problems.append(
             Problem(
                 None,

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from causalpref.data.degenerate import blank_mask
 from causalpref.data.files import MAX_LINE_PROBLEMS, Rows, rows_from
 from causalpref.data.layouts import (
     LAYOUTS,
@@ -80,7 +80,7 @@ def _finish(mapped: Mapped, rows: Rows, empty_responses: str) -> PreferenceData:
     checked = (p for p in validate_table(table) if p.column not in mapped.failed_columns)
     found = [*rows.problems, *mapped.problems]
     found += [p for p in (_without_rows(p, mapped.failed_rows) for p in checked) if p]
-    blank = {name: _blank_mask(table[name]) for name in TEXT_PAIR if name in table.column_names}
+    blank = {name: blank_mask(table[name]) for name in TEXT_PAIR if name in table.column_names}
     if empty_responses == "error":
         found += [_empty_problem(name, mask) for name, mask in blank.items() if mask.any()]
     if found:
@@ -104,14 +104,6 @@ def _drop_blank(data: PreferenceData, blank: dict[str, np.ndarray], source: str 
         stacklevel=4,
     )
     return data.filter(~drop)
-
-
-def _blank_mask(column: pa.ChunkedArray) -> np.ndarray:
-    """True where the cell is a string that is empty or whitespace-only (not where it is null)."""
-    if not pa.types.is_string(column.type):
-        return np.zeros(len(column), dtype=bool)
-    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
-    return pc.fill_null(blank, False).to_numpy(zero_copy_only=False)
 
 
 def _empty_problem(name: str, mask: np.ndarray) -> Problem:

@@ -17,9 +17,10 @@ import numpy as np
 from causalpref import simulate
 from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError
+from causalpref.methods.scoring import TRAIN, VALIDATION, VALIDATION_ALIASES
 from causalpref.metrics import pairwise_accuracy
 
-FIT_SPLITS = ("train", "validation")
+FIT_SPLITS = (TRAIN, VALIDATION)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,14 @@ class FileSource:
                 "split_column"
             )
         parts = data.by(self.split_column)
+        named = [k for k in parts if k in (VALIDATION, *VALIDATION_ALIASES)]
+        if len(named) > 1:
+            raise ConfigError(
+                f"data file {self.path}: column '{self.split_column}' names validation rows "
+                f"{sorted(named)}; use one name for them"
+            )
+        if named:
+            parts[VALIDATION] = parts.pop(named[0])
         if "train" not in parts or len(parts) - ("validation" in parts) < 2:
             raise ConfigError(
                 f"data file {self.path}: column '{self.split_column}' has values {sorted(parts)}; "

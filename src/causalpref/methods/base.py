@@ -29,7 +29,7 @@ from causalpref.features.featurizer import PRECOMPUTED, Featurizer
 from causalpref.methods.fit_checks import (
     MIN_HOLDOUT_ROWS,
     check_fit_data,
-    null_context_problem,
+    context_problems,
 )
 from causalpref.methods.inputs import as_vectors, text_vectors
 from causalpref.methods.pair_rows import holdout_rows, without_vectors
@@ -296,9 +296,9 @@ class RewardModel(abc.ABC):
                 f"method '{self.name}' conditions on a context: pass context=[...] with one "
                 f"value per response (this model knows {self.contexts_})"
             )
-        missing = null_context_problem(self.context, values, "the data to score")
-        if missing is not None:
-            raise DataValidationError([missing])
+        problems = context_problems(self.context, values, "the data to score")
+        if problems:
+            raise DataValidationError(problems, "the contexts to score", "nothing was scored")
         values = np.asarray([str(v) for v in values], dtype=object)
         if len(values) != n:
             raise ConfigError(f"context has {len(values)} values for {n} responses; pass one each")

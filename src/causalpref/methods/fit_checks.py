@@ -16,12 +16,21 @@ from typing import Any
 import numpy as np
 
 from causalpref.data import PreferenceData
-from causalpref.data.degenerate import Findings, decided_mask, trainable_findings
+from causalpref.data.degenerate import (
+    Findings,
+    decided_mask,
+    informative_mask,
+    trainable_findings,
+)
 from causalpref.errors import DataValidationError, Problem
 
 # The random hold-out needs this many rows: 10% of 20 is 2 pairs to score early stopping on, and
 # fewer than 2 makes the "best epoch" a coin flip on one pair.
 MIN_HOLDOUT_ROWS = 20
+# Fewer informative training pairs than this and the fitted reward is decided by the random
+# initialisation and by any single label (each pair is over a tenth of the evidence), while the
+# net has hundreds of weights per pair to memorise them with: such a fit is refused, not saved.
+MIN_TRAINING_PAIRS = 10
 MAX_NAMES_SHOWN = 8
 
 
@@ -29,6 +38,8 @@ def check_fit_data(model: Any, data: PreferenceData, validation: PreferenceData 
     """Raise one DataValidationError listing every reason `model` cannot fit `data` (early
     stopping on `validation`), and warn about what the fit survives."""
     found = trainable_findings(data, "training data")
+    if not found.problems:
+        found.extend(_too_few_pairs(data))
     if validation is not None:
         found.extend(_validation_findings(validation))
     elif model.validation_fraction > 0 and len(data) < MIN_HOLDOUT_ROWS:
@@ -36,9 +47,25 @@ def check_fit_data(model: Any, data: PreferenceData, validation: PreferenceData 
     if model.uses_context and data.has(model.context):  # a missing column: _check_columns
         found.extend(_context_findings(model.context, data, validation))
     if found.problems:
-        raise DataValidationError(found.problems, "the data passed to fit")
+        raise DataValidationError(found.problems, "the data passed to fit", "nothing was trained")
     for message in found.warnings:
         warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _too_few_pairs(data: PreferenceData) -> Findings:
+    found = Findings()
+    n = int(informative_mask(data).sum())
+    if n < MIN_TRAINING_PAIRS:
+        found.problems.append(
+            Problem(
+                None,
+                f"training data has {n} informative pair(s) (decided, weighted, with different "
+                f"responses) in {len(data)} row(s); fit needs at least {MIN_TRAINING_PAIRS}, "
+                "as fewer cannot teach a reward beyond the random start; add pairs (with a "
+                "split column, label more rows 'train')",
+            )
+        )
+    return found
 
 
 def _validation_findings(validation: PreferenceData) -> Findings:
@@ -55,6 +82,13 @@ def _validation_findings(validation: PreferenceData) -> Findings:
     return found
 
 
+def holdout_plan(model: Any, n: int) -> str:
+    """What `fit` of `model` on `n` rows without validation data holds out, in words."""
+    if model.validation_fraction > 0 and n >= MIN_HOLDOUT_ROWS:
+        return f"{model.validation_fraction:.0%} of them held out for early stopping"
+    return "no hold-out for early stopping"
+
+
 def _small_holdout(n: int, fraction: float) -> str:
     return (
         f"training data has {n} row(s), too few to hold out validation_fraction={fraction:g} "
@@ -64,17 +98,34 @@ def _small_holdout(n: int, fraction: float) -> str:
     )
 
 
-def null_context_problem(column: str, values: np.ndarray, what: str) -> Problem | None:
-    """A Problem naming the rows whose context is null (None when there are none)."""
+def context_problems(column: str, values: Any, what: str) -> list[Problem]:
+    """Problems naming the rows whose context is null, or a list or mapping rather than one
+    value (its text would silently become a context of its own)."""
+    problems = []
     missing = np.asarray([v is None for v in values], dtype=bool)
-    if not missing.any():
-        return None
-    return Problem(
-        column,
-        f"context is missing (null) in {int(missing.sum())} row(s) of {what}; a context-aware "
-        "method needs the context of every pair: fill it in (e.g. 'unknown') or drop those rows",
-        tuple(np.flatnonzero(missing).tolist()),
+    if missing.any():
+        problems.append(
+            Problem(
+                column,
+                f"context is missing (null) in {int(missing.sum())} row(s) of {what}; a "
+                "context-aware method needs the context of every pair: fill it in (e.g. "
+                "'unknown') or drop those rows",
+                tuple(np.flatnonzero(missing).tolist()),
+            )
+        )
+    nested = np.asarray(
+        [isinstance(v, list | tuple | dict | np.ndarray) for v in values], dtype=bool
     )
+    if nested.any():
+        problems.append(
+            Problem(
+                column,
+                f"context is a list or mapping in {int(nested.sum())} row(s) of {what}; a "
+                "context is one value per pair (a string or number): join or pick one value",
+                tuple(np.flatnonzero(nested).tolist()),
+            )
+        )
+    return problems
 
 
 def _context_findings(
@@ -83,12 +134,8 @@ def _context_findings(
     found = Findings()
     train_values = data.column(column)
     for part, what in ((data, "training data"), (validation, "validation data")):
-        if (
-            part is not None
-            and part.has(column)
-            and (problem := null_context_problem(column, part.column(column), what))
-        ):
-            found.problems.append(problem)
+        if part is not None and part.has(column):
+            found.problems += context_problems(column, part.column(column), what)
     if validation is not None and validation.has(column):
         known = {str(v) for v in train_values if v is not None}
         unseen = sorted({str(v) for v in validation.column(column) if v is not None} - known)
@@ -145,4 +192,11 @@ def _kept_whole(names: list[str], fraction: float) -> str:
     )
 
 
-__all__ = ["MIN_HOLDOUT_ROWS", "check_fit_data", "holdout", "null_context_problem"]
+__all__ = [
+    "MIN_HOLDOUT_ROWS",
+    "MIN_TRAINING_PAIRS",
+    "check_fit_data",
+    "context_problems",
+    "holdout",
+    "holdout_plan",
+]

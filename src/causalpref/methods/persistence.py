@@ -307,7 +307,7 @@ def _net_with_weights(model, state: dict[str, torch.Tensor], weights_path: Path,
     n_contexts = max(len(model.contexts_), 1)
     with torch.device("meta"):  # shapes only: a damaged config cannot make us allocate much
         expected = model._build_net(model.input_dim_, n_contexts).state_dict()
-    problems = _state_problems({k: tuple(v.shape) for k, v in expected.items()}, state)
+    problems = _state_problems(expected, state)
     if problems:
         what = f"does not fit its {CONFIG_FILE}: " + "; ".join(problems)
         raise _damaged(weights_path, what, folder)
@@ -317,10 +317,10 @@ def _net_with_weights(model, state: dict[str, torch.Tensor], weights_path: Path,
     return net
 
 
-def _state_problems(
-    shapes: dict[str, tuple[int, ...]], state: dict[str, torch.Tensor]
-) -> list[str]:
-    """Missing, unexpected and wrongly shaped tensors (at most a few of each)."""
+def _state_problems(expected: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> list[str]:
+    """Missing, unexpected, wrongly shaped and wrongly typed tensors (at most a few of each):
+    `load_state_dict` would silently cast integers into the float weights."""
+    shapes = {k: tuple(v.shape) for k, v in expected.items()}
     problems = []
     missing = sorted(set(shapes) - set(state))
     unexpected = sorted(set(state) - set(shapes))
@@ -333,7 +333,12 @@ def _state_problems(
         for k, shape in shapes.items()
         if k in state and tuple(state[k].shape) != shape
     ]
-    return problems + wrong[:5]
+    typed = [
+        f"'{k}' holds {state[k].dtype}, expected {tensor.dtype}"
+        for k, tensor in expected.items()
+        if k in state and state[k].dtype != tensor.dtype
+    ]
+    return problems + wrong[:5] + typed[:5]
 
 
 def _plain(value: Any) -> Any:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from causalpref._interval import CLOSED, within
+
 CONSTRAINTS = "constraints"
 HINT = "hint"
 
@@ -39,7 +41,7 @@ class Interval(Constraint):
     def __init__(
         self, kind: type, left: float | None, right: float | None, *, closed: str = "left"
     ):
-        if kind not in (Integral, Real) or closed not in ("left", "right", "both", "neither"):
+        if kind not in (Integral, Real) or closed not in CLOSED:
             raise ValueError(f"Interval({kind}, closed={closed!r}): unsupported")
         self.kind, self.left, self.right, self.closed = kind, left, right, closed
 
@@ -48,13 +50,7 @@ class Interval(Constraint):
             return False
         if isinstance(value, Real) and not math.isfinite(float(value)):
             return False  # NaN, and infinity, which every printed range leaves open
-        low_ok = self.left is None or (
-            value >= self.left if self.closed in ("left", "both") else value > self.left
-        )
-        high_ok = self.right is None or (
-            value <= self.right if self.closed in ("right", "both") else value < self.right
-        )
-        return low_ok and high_ok
+        return within(value, self.left, self.right, self.closed)
 
     def __str__(self) -> str:
         kind = "an int" if self.kind is Integral else "a float"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-CLOSED = ("both", "left", "right", "neither")
+from causalpref._interval import CLOSED, within
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,7 @@ class Knob:
             return items is not None and len(items) == self.length and all(map(_finite, items))
         if self.kind == "int" and not (isinstance(value, Integral) and not isinstance(value, bool)):
             return False
-        return _finite(value) and self._in_range(float(value))
-
-    def _in_range(self, x: float) -> bool:
-        low_ok = self.low is None or (
-            x >= self.low if self.closed in ("both", "left") else x > self.low
-        )
-        high_ok = self.high is None or (
-            x <= self.high if self.closed in ("both", "right") else x < self.high
-        )
-        return low_ok and high_ok
+        return _finite(value) and within(float(value), self.low, self.high, self.closed)
 
     def describe(self) -> str:
         """The rule as a phrase: 'a float in (-1, 1)', 'one of 'shared', 'type_specific''."""

@@ -129,6 +129,19 @@ def simulate(
     )
 
 
+# The knobs this scenario shares with its text twin (spurious_text): environments, labels, sizes.
+ENVIRONMENT_KNOBS = {
+    "strength": CORRELATION,
+    "env_spread": NOISE,
+    "n_envs": Knob("int", 1, None),
+    "attribute_effect": ANY_FLOAT,
+    "obs_noise": NOISE,
+    "beta": BETA,
+    "n_train": SIZE,
+    "n_validation": SIZE,
+    "n_test": SIZE,
+}
+
 # Clean counterpart: the attribute independent of quality in every environment.
 SCENARIOS.register(
     "spurious_attribute",
@@ -139,18 +152,6 @@ SCENARIOS.register(
         id_split="independent",
         clean={"strength": 0.0, "env_spread": 0.0},
         problem={},
-        ranges={
-            "strength": CORRELATION,
-            "env_spread": NOISE,
-            "n_envs": Knob("int", 1, None),
-            "attribute_effect": ANY_FLOAT,
-            "obs_noise": NOISE,
-            "beta": BETA,
-            "n_train": SIZE,
-            "n_validation": SIZE,
-            "n_test": SIZE,
-            "attribute": Knob("str"),
-            "dim": DIM,
-        },
+        ranges={**ENVIRONMENT_KNOBS, "attribute": Knob("str"), "dim": DIM},
     ),
 )

@@ -44,9 +44,13 @@ from causalpref.features.rewriters import (
     SentenceSwapRewriter,
 )
 from causalpref.simulate.base import SCENARIOS, Scenario, ScenarioData, pair_columns
-from causalpref.simulate.knobs import ANY_FLOAT, BETA, CORRELATION, NOISE, SIZE, Knob
+from causalpref.simulate.knobs import Knob
 from causalpref.simulate.observation import bradley_terry_labels
-from causalpref.simulate.spurious_attribute import env_strengths, environment_problems
+from causalpref.simulate.spurious_attribute import (
+    ENVIRONMENT_KNOBS,
+    env_strengths,
+    environment_problems,
+)
 from causalpref.simulate.text_bank import (
     FORMAT_HEADER,
     MARKER,
@@ -202,15 +206,7 @@ SCENARIOS.register(
         clean={"strength": 0.0, "env_spread": 0.0},
         problem={},
         ranges={
-            "strength": CORRELATION,
-            "env_spread": NOISE,
-            "n_envs": Knob("int", 1, None),
-            "attribute_effect": ANY_FLOAT,
-            "obs_noise": NOISE,
-            "beta": BETA,
-            "n_train": SIZE,
-            "n_validation": SIZE,
-            "n_test": SIZE,
+            **ENVIRONMENT_KNOBS,
             "attribute": Knob("str", options=ATTRIBUTES),
             "encoder": Knob("str", allow_none=True),
         },

@@ -9,12 +9,11 @@ once, with its rows.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
 import pyarrow as pa
 
-from causalpref.data.columns import json_text, value_kind
+from causalpref.data.columns import column_or_problem, json_text
 from causalpref.data.files import Rows
 from causalpref.data.layouts.base import LAYOUTS, Layout, Mapped, ReadOptions
 from causalpref.data.schema import (
@@ -90,10 +89,7 @@ def _column_from_values(name: str, values: list[Any]) -> tuple[pa.Array, Problem
             return json_text(values), Problem(name, CHAT_MESSAGE, tuple(chats))
     if name in VECTOR_PAIR:
         return _vector_from_values(name, values)
-    try:
-        return pa.array(values), None
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
-        return json_text(values), _mixed_kinds(name, values, e)
+    return column_or_problem(name, values)
 
 
 def _vector_from_values(name: str, values: list[Any]) -> tuple[pa.Array, Problem | None]:
@@ -108,17 +104,6 @@ def _is_number_list(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(x, int | float) and not isinstance(x, bool) for x in value
     )
-
-
-def _mixed_kinds(name: str, values: list[Any], error: Exception) -> Problem:
-    kinds = [None if v is None else value_kind(v) for v in values]
-    counts = Counter(k for k in kinds if k is not None)
-    if len(counts) < 2:
-        return Problem(name, f"cannot be converted to a column ({error})")
-    main = counts.most_common(1)[0][0]
-    rows = tuple(i for i, k in enumerate(kinds) if k is not None and k != main)
-    others = ", ".join(sorted(k for k in counts if k != main))
-    return Problem(name, f"mixes value kinds: mostly {main} but {others} in some rows", rows)
 
 
 LAYOUTS.register(

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from causalpref.data.chat import content_text
-from causalpref.data.columns import loose_column
+from causalpref.data.columns import column_or_problem, loose_column
 from causalpref.data.files import Rows
 from causalpref.data.layouts.base import Mapped
 from causalpref.data.schema import (
@@ -102,20 +102,20 @@ def _columns(
 ) -> tuple[dict[str, pa.Array], list[Problem]]:
     """Produced columns first, then input columns the mapping did not use (unchanged)."""
     produced = list(dict.fromkeys([*BASE_COLUMNS, *(k for m in mapped if m for k in m)]))
-    columns = {}
+    columns, problems = {}, []
     for name in produced:
         values = [m.get(name) if m else None for m in mapped]
         columns[name] = pa.array(values, types[name]) if name in types else loose_column(values)
     extras = dict.fromkeys(k for r in records for k in r if k not in consumed)
-    clashes = [
-        Problem(name, "is an input column the layout also produces; rename or remove it")
-        for name in extras
-        if name in columns
-    ]
     for name in extras:
-        if name not in columns:
-            columns[name] = loose_column([r.get(name) for r in records])
-    return columns, clashes
+        if name in columns:
+            problems.append(
+                Problem(name, "is an input column the layout also produces; rename or remove it")
+            )
+            continue
+        columns[name], problem = column_or_problem(name, [r.get(name) for r in records])
+        problems += [problem] if problem else []
+    return columns, problems
 
 
 # -- cell helpers -------------------------------------------------------------------------
