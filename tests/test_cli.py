@@ -84,10 +84,17 @@ def test_simulate_fit_evaluate_round_trip(tmp_path):
     metrics = tmp_path / "metrics.json"
     result = invoke("evaluate", model, data, "--json", metrics)
     assert result.exit_code == 0, result.output
+    assert "scoring 200 test rows of 700 (split: test_consistent, test_inconsistent)" in (
+        result.output
+    )
     report = json.loads(metrics.read_text())
-    assert set(report["splits"]) == {"train", "validation", "test_consistent", "test_inconsistent"}
+    assert set(report["splits"]) == {"test_consistent", "test_inconsistent"}
     assert all(0.0 <= v <= 1.0 for v in report["splits"].values())
     assert 0.0 <= report["accuracy"] <= 1.0
+    everything = invoke("evaluate", model, data, "--rows", "all", "--json", metrics, "--overwrite")
+    assert everything.exit_code == 0, everything.output
+    splits = set(json.loads(metrics.read_text())["splits"])
+    assert splits == {"train", "validation", "test_consistent", "test_inconsistent"}
 
 
 def test_user_mistakes_end_in_one_line_errors(tmp_path):

@@ -100,6 +100,10 @@ PRECISION_HELP = (
     "CPU has those instructions, else fp32)."
 )
 
+SHARE_HELP = (
+    "Share of the prompts held out for {role} when the data has no split column (default 0.1)."
+)
+
 
 @app.command()
 def fit(
@@ -134,17 +138,25 @@ def fit(
             "--set env=source); `causalpref methods` lists the methods.",
         ),
     ] = None,
+    validation_share: Annotated[
+        float | None, typer.Option(help=SHARE_HELP.format(role="validation (early stopping)"))
+    ] = None,
+    test_share: Annotated[float | None, typer.Option(help=SHARE_HELP.format(role="test"))] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Fit a reward model and save it (safetensors + JSON, with the encoder's fingerprint).
 
     Text is encoded with --encoder (prompt and response together, cached on disk). Rows whose
-    `split` is `train` are fitted and `validation` rows drive early stopping; without a split
-    column, all rows are fitted and 10% are held out for early stopping.
+    `split` is `train` are fitted, `validation` rows drive early stopping and `test` rows are
+    scored after the fit. Without a split column, 10% of the prompts are held out for
+    validation and 10% for test (all rows of a prompt on one side, chosen by a hash of the
+    prompt and --seed); the model records the rule, so `causalpref evaluate` on the same file
+    scores only the test rows.
     """
-    from causalpref.methods import make_method, train_validation
-    from causalpref.methods.fit_checks import holdout_plan
+    from causalpref.methods import make_method
+    from causalpref.methods.holdout import fit_on, fit_splits
     from causalpref.methods.persistence import check_model_destination
+    from causalpref.methods.scoring import accuracy_by_split, shown_accuracy
 
     check_model_destination(out, overwrite=overwrite, inputs=[data], option="--out")
     _check_cache(cache_dir)
@@ -163,17 +175,15 @@ def fit(
         verbose=verbose,
     ).set_params(**_parse_knobs(setting or []))
     model.validate_params()
-    train, validation = train_validation(_load(data, layout, file_format))
-    typer.echo(
-        f"fitting '{method}' on {len(train)} pairs, "
-        + (
-            f"early stopping on {len(validation)}"
-            if validation is not None
-            else holdout_plan(model, len(train))
-        ),
-        err=True,
-    )
-    model.fit(train, validation=validation)
+    holdout = _holdout(validation_share, test_share, seed)
+    splits = fit_splits(model, _load(data, layout, file_format), holdout)
+    typer.echo(f"fitting '{method}': {splits.describe()}", err=True)
+    for note in splits.notes:
+        typer.echo(f"note: {note}", err=True)
+    fit_on(model, splits)
+    if (test := splits.part("test")) is not None:
+        accuracy = shown_accuracy(accuracy_by_split(model, test)["accuracy"])
+        typer.echo(f"test accuracy {accuracy} on {len(test)} held-out pairs")
     model.save(out, overwrite=overwrite)
     best = model.history_[model.best_epoch_ - 1]
     val = best.get("validation_accuracy")
@@ -194,12 +204,25 @@ def evaluate(
     layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "auto",
     file_format: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
+    rows: Annotated[
+        str,
+        typer.Option(
+            help="Which rows to score: test (the file's test split, or the rows the model's "
+            "fit held out of this same file) or all."
+        ),
+    ] = "test",
     overwrite: Overwrite = False,
 ) -> None:
-    """Pairwise accuracy of a fitted model, overall and per split (text is encoded with the
-    model's own encoder)."""
+    """Pairwise accuracy of a fitted model on test rows, overall and per split (text is encoded
+    with the model's own encoder).
+
+    By default only rows the model did not train on are scored: those whose split is test or
+    test_<name>, or, in a file without a split column, the rows `causalpref fit` held out of
+    that same file. The first line says which rows were scored; --rows all scores every row.
+    """
     from causalpref._atomic import write_text
     from causalpref.methods import load_model
+    from causalpref.methods.holdout import rows_to_score
     from causalpref.methods.scoring import accuracy_by_split, accuracy_lines
 
     if json_out is not None:
@@ -207,7 +230,9 @@ def evaluate(
         check_output(json_out, kind=FILE, overwrite=overwrite, inputs=inputs, option="--json")
     _check_cache(cache_dir)
     model = load_model(model_dir).set_params(cache_dir=cache_dir, verbose=True)
-    result = accuracy_by_split(model, _load(data, layout, file_format), split_by)
+    scored, which = rows_to_score(model, _load(data, layout, file_format), rows)
+    typer.echo(f"scoring {which}")
+    result = {**accuracy_by_split(model, scored, split_by), "rows": rows, "scored": which}
     for line in accuracy_lines(result, split_by):
         typer.echo(line)
     if json_out is not None:
@@ -528,6 +553,21 @@ def _run_spec(
     )
     results = run_spec(spec, jobs=jobs)
     typer.echo(write_study_outputs(spec, results, out, overwrite=overwrite))
+
+
+def _holdout(validation_share: float | None, test_share: float | None, seed: int):
+    """The prompt hold-out the options ask for; None (the default shares, or the file's own
+    split column) when neither is given."""
+    from causalpref.data.splits import PromptSplit
+
+    if validation_share is None and test_share is None:
+        return None
+    defaults = PromptSplit()
+    return PromptSplit(
+        validation=defaults.validation if validation_share is None else validation_share,
+        test=defaults.test if test_share is None else test_share,
+        seed=seed,
+    )
 
 
 def _precision(value: str) -> str:

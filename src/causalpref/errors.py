@@ -28,6 +28,10 @@ class PersistenceError(CausalPrefError, OSError):
     """A saved model or file is missing, incomplete or from an incompatible version."""
 
 
+class RewardServerError(CausalPrefError, ConnectionError):
+    """A reward server could not be reached, or answered with an error or a malformed body."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation finding: where it is, what was observed, and what was expected."""

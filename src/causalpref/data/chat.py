@@ -59,3 +59,40 @@ def content_text(content: Any, index: int = 0) -> str:
         f"render_chat: message #{index} content must be a string or a list of text parts, "
         f"got {type(content).__name__}"
     )
+
+
+def exchange_text(prompt: Any, completion: Any) -> tuple[str, str]:
+    """(prompt text, response text) of one TRL sample, plain or conversational.
+
+    Message lists are rendered as the `chat` layout renders them: the prompt as a Human:/
+    Assistant: transcript, the completion as its assistant contents (a transcript when other
+    roles speak too); a completion that repeats the prompt messages has them removed.
+    """
+    if isinstance(prompt, list):
+        prompt = plain_messages(prompt)
+        if isinstance(completion, list):
+            completion = plain_messages(completion)
+            if completion[: len(prompt)] == prompt:
+                completion = completion[len(prompt) :]
+        prompt = render_chat(prompt)
+    if isinstance(completion, list):
+        completion = reply_text(plain_messages(completion))
+    if not isinstance(prompt, str) or not isinstance(completion, str):
+        raise ConfigError(
+            "a TRL prompt and completion must each be a string or a list of chat messages, got "
+            f"{type(prompt).__name__} and {type(completion).__name__}"
+        )
+    return prompt, completion
+
+
+def plain_messages(turns: list[Any]) -> list[dict[str, str]]:
+    """Chat messages reduced to role and text content (render_chat checks their shape)."""
+    render_chat(turns)
+    return [{"role": str(m["role"]), "content": content_text(m["content"])} for m in turns]
+
+
+def reply_text(turns: list[dict[str, str]]) -> str:
+    """What a completion adds: its assistant contents, or a transcript if other roles speak."""
+    if all(m["role"] == "assistant" for m in turns):
+        return TURN_SEP.join(m["content"] for m in turns)
+    return render_chat(turns)

@@ -75,29 +75,36 @@ def shown_rows(mask: np.ndarray) -> str:
     return f"rows {shown}{more}"
 
 
-def trainable_findings(data: PreferenceData, what: str = "training data") -> Findings:
-    """Everything that stops `data` from teaching a reward model, all at once.
+def trainable_findings(
+    data: PreferenceData, what: str = "training data", rows: np.ndarray | None = None
+) -> Findings:
+    """Everything that stops `data` (its `rows` only, when given) from teaching a reward model.
 
     Refused: no rows; every label a tie; both sides identical in every row; every response
     empty (text data without vectors); zero total weight on the decided pairs; or, when each of
     those alone leaves some rows, no row that is decided, different on both sides and weighted.
     Warned: some rows with identical sides (their margin is always 0).
     """
+    keep = slice(None) if rows is None else np.asarray(rows)
     found = Findings()
-    if len(data) == 0:
+    n = len(data) if rows is None else len(keep)
+    if n == 0:
         found.problems.append(Problem(None, f"{what} has no rows; there is nothing to train on"))
         return found
-    decided = decided_mask(data)
+    decided = decided_mask(data)[keep]
     if not decided.any():
-        found.problems.append(_all_ties(len(data), what))
-    empty = _all_empty(data, what)
+        found.problems.append(_all_ties(n, what))
+    empty = _all_empty(data, what, keep)
     found.problems += empty
     same = identical_mask(data)
+    same = None if same is None else same[keep]
     if same is not None and not empty:
         found.extend(_identical(same, what))
-    if decided.any() and not (data.weights[decided] > 0).any():
-        found.problems.append(_zero_weight(data, what))
-    if not found.problems and not informative_mask(data, same).any():
+    weights = data.weights[keep]
+    if decided.any() and not (weights[decided] > 0).any():
+        found.problems.append(_zero_weight(weights, what))
+    informative = decided & (weights > 0) & (~same if same is not None else True)
+    if not found.problems and not informative.any():
         found.problems.append(
             Problem(
                 None,
@@ -118,16 +125,16 @@ def _all_ties(n: int, what: str) -> Problem:
     )
 
 
-def _all_empty(data: PreferenceData, what: str) -> list[Problem]:
+def _all_empty(data: PreferenceData, what: str, keep: slice | np.ndarray) -> list[Problem]:
     if data.vector_dim is not None or not (data.has(RESPONSE_A) and data.has(RESPONSE_B)):
         return []
-    blank = blank_mask(data.table[RESPONSE_A]) & blank_mask(data.table[RESPONSE_B])
+    blank = (blank_mask(data.table[RESPONSE_A]) & blank_mask(data.table[RESPONSE_B]))[keep]
     if not blank.all():
         return []
     return [
         Problem(
             None,
-            f"every response in {what} is empty or whitespace ({len(data)} row(s)): there is no "
+            f"every response in {what} is empty or whitespace ({len(blank)} row(s)): there is no "
             "text to learn from; check that the response columns were read (layout=...)",
         )
     ]
@@ -153,8 +160,8 @@ def _identical(same: np.ndarray, what: str) -> Findings:
     return found
 
 
-def _zero_weight(data: PreferenceData, what: str) -> Problem:
-    everywhere = not (data.weights > 0).any()
+def _zero_weight(weights: np.ndarray, what: str) -> Problem:
+    everywhere = not (weights > 0).any()
     where = "every row" if everywhere else "every decided (non-tie) row"
     return Problem(
         WEIGHT,

@@ -16,6 +16,7 @@ import numpy as np
 
 from causalpref import simulate
 from causalpref.data import PreferenceData
+from causalpref.data.layouts.relabeled_hh import CONSISTENCY
 from causalpref.errors import ConfigError
 from causalpref.methods.scoring import TRAIN, VALIDATION, VALIDATION_ALIASES
 from causalpref.metrics import pairwise_accuracy
@@ -250,12 +251,12 @@ def objective_mix(
                 taken[(tt, cc)] += k
         out[name] = data.take(np.sort(draw_rng.permutation(np.concatenate(rows))))
     test_rows = data.take(np.sort(np.concatenate(test)))
-    same = test_rows.column("prompt_type") == test_rows.column("context")
+    same = test_rows.column(CONSISTENCY) == "consistent"
     out["consistent"], out["inconsistent"] = test_rows.filter(same), test_rows.filter(~same)
     return out
 
 
 # name -> (resampler, its shift split, the columns it needs)
 RESAMPLERS = {
-    "objective_mix": (objective_mix, "inconsistent", ("context", "prompt_type")),
+    "objective_mix": (objective_mix, "inconsistent", ("context", "prompt_type", CONSISTENCY)),
 }

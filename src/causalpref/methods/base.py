@@ -187,22 +187,30 @@ class RewardModel(abc.ABC):
         return default_loss(net, batch)
 
     # -- fitting ----------------------------------------------------------------------------
-    def fit(self, data: PreferenceData, validation: PreferenceData | None = None) -> RewardModel:
+    def fit(
+        self,
+        data: PreferenceData,
+        validation: PreferenceData | None = None,
+        *,
+        rows: np.ndarray | None = None,
+    ) -> RewardModel:
         """Train on `data` (text pairs, encoded with `encoder`, or vector pairs), early-stopping
-        on `validation` accuracy (or a held-out share)."""
+        on `validation` accuracy (or a held-out share). `rows` trains on those rows of `data`
+        only (default all), without copying their vectors."""
         self.validate_params()
+        rows = None if rows is None else np.asarray(rows, dtype=np.int64)
         for name in [a for a in vars(self) if a.endswith("_") and not a.startswith("_")]:
             delattr(self, name)  # a refit starts from scratch, with the settings' featuriser
         self._featurizer = None
         featurizer = self.featurizer()
-        check_fit_data(self, data, validation)  # refuse degenerate data before any encoding
+        check_fit_data(self, data, validation, rows)  # refuse degenerate data before encoding
         data = self._fit_inputs(data, featurizer, "training data", training=True)
-        rows = None  # the rows of `data` that train, when some are held out
+        n_train = len(data) if rows is None else len(rows)
         if validation is not None:
             validation = self._fit_inputs(validation, featurizer, "validation data")
-        elif self.validation_fraction > 0 and len(data) >= MIN_HOLDOUT_ROWS:
-            groups = data.column(self.context) if self.uses_context else None
-            rows, validation = holdout_rows(data, self.validation_fraction, self.seed, groups)
+        elif self.validation_fraction > 0 and n_train >= MIN_HOLDOUT_ROWS:
+            groups = without_vectors(data, rows).column(self.context) if self.uses_context else None
+            rows, validation = holdout_rows(data, self.validation_fraction, self.seed, groups, rows)
         self.input_dim_ = data.vector_dim
         self.contexts_ = (
             _context_vocabulary(without_vectors(data, rows), self.context)

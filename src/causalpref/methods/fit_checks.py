@@ -34,33 +34,41 @@ MIN_TRAINING_PAIRS = 10
 MAX_NAMES_SHOWN = 8
 
 
-def check_fit_data(model: Any, data: PreferenceData, validation: PreferenceData | None) -> None:
-    """Raise one DataValidationError listing every reason `model` cannot fit `data` (early
-    stopping on `validation`), and warn about what the fit survives."""
-    found = trainable_findings(data, "training data")
+def check_fit_data(
+    model: Any,
+    data: PreferenceData,
+    validation: PreferenceData | None,
+    rows: np.ndarray | None = None,
+) -> None:
+    """Raise one DataValidationError listing every reason `model` cannot fit `data` (its `rows`
+    only, when given; early stopping on `validation`), and warn about what the fit survives."""
+    keep = slice(None) if rows is None else np.asarray(rows)
+    n = len(data) if rows is None else len(keep)
+    found = trainable_findings(data, "training data", rows)
     if not found.problems:
-        found.extend(_too_few_pairs(data))
+        found.extend(_too_few_pairs(data, keep, n))
     if validation is not None:
         found.extend(_validation_findings(validation))
-    elif model.validation_fraction > 0 and len(data) < MIN_HOLDOUT_ROWS:
-        found.warnings.append(_small_holdout(len(data), model.validation_fraction))
+    elif model.validation_fraction > 0 and n < MIN_HOLDOUT_ROWS:
+        found.warnings.append(_small_holdout(n, model.validation_fraction))
     if model.uses_context and data.has(model.context):  # a missing column: _check_columns
-        found.extend(_context_findings(model.context, data, validation))
+        contexts = np.asarray(data.column(model.context), dtype=object)[keep]
+        found.extend(_context_findings(model.context, contexts, validation))
     if found.problems:
         raise DataValidationError(found.problems, "the data passed to fit", "nothing was trained")
     for message in found.warnings:
         warnings.warn(message, UserWarning, stacklevel=3)
 
 
-def _too_few_pairs(data: PreferenceData) -> Findings:
+def _too_few_pairs(data: PreferenceData, keep: slice | np.ndarray, rows: int) -> Findings:
     found = Findings()
-    n = int(informative_mask(data).sum())
+    n = int(informative_mask(data)[keep].sum())
     if n < MIN_TRAINING_PAIRS:
         found.problems.append(
             Problem(
                 None,
                 f"training data has {n} informative pair(s) (decided, weighted, with different "
-                f"responses) in {len(data)} row(s); fit needs at least {MIN_TRAINING_PAIRS}, "
+                f"responses) in {rows} row(s); fit needs at least {MIN_TRAINING_PAIRS}, "
                 "as fewer cannot teach a reward beyond the random start; add pairs (with a "
                 "split column, label more rows 'train')",
             )
@@ -80,13 +88,6 @@ def _validation_findings(validation: PreferenceData) -> Findings:
             )
         )
     return found
-
-
-def holdout_plan(model: Any, n: int) -> str:
-    """What `fit` of `model` on `n` rows without validation data holds out, in words."""
-    if model.validation_fraction > 0 and n >= MIN_HOLDOUT_ROWS:
-        return f"{model.validation_fraction:.0%} of them held out for early stopping"
-    return "no hold-out for early stopping"
 
 
 def _small_holdout(n: int, fraction: float) -> str:
@@ -129,13 +130,12 @@ def context_problems(column: str, values: Any, what: str) -> list[Problem]:
 
 
 def _context_findings(
-    column: str, data: PreferenceData, validation: PreferenceData | None
+    column: str, train_values: np.ndarray, validation: PreferenceData | None
 ) -> Findings:
     found = Findings()
-    train_values = data.column(column)
-    for part, what in ((data, "training data"), (validation, "validation data")):
-        if part is not None and part.has(column):
-            found.problems += context_problems(column, part.column(column), what)
+    found.problems += context_problems(column, train_values, "training data")
+    if validation is not None and validation.has(column):
+        found.problems += context_problems(column, validation.column(column), "validation data")
     if validation is not None and validation.has(column):
         known = {str(v) for v in train_values if v is not None}
         unseen = sorted({str(v) for v in validation.column(column) if v is not None} - known)
@@ -198,5 +198,4 @@ __all__ = [
     "check_fit_data",
     "context_problems",
     "holdout",
-    "holdout_plan",
 ]

@@ -18,14 +18,20 @@ ROW = "row"
 
 
 def holdout_rows(
-    data: PreferenceData, fraction: float, seed: int, groups: np.ndarray | None = None
+    data: PreferenceData,
+    fraction: float,
+    seed: int,
+    groups: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, PreferenceData | None]:
-    """`fit_checks.holdout` by row number: the training rows of `data` (None: all of them) and
-    the held-out rows as data of their own (None: nothing held out)."""
-    numbered = PreferenceData(pa.table({ROW: np.arange(len(data))}), validate=False)
+    """`fit_checks.holdout` by row number, over `data`'s `rows` (all when None; `groups` has one
+    value per such row): the rows that train (None: as given) and the held-out rows as data of
+    their own (None: nothing held out)."""
+    numbers = np.arange(len(data)) if rows is None else np.asarray(rows)
+    numbered = PreferenceData(pa.table({ROW: numbers}), validate=False)
     train, held = holdout(numbered, fraction, seed, groups)
     if held is None:
-        return None, None
+        return rows, None
     return train.column(ROW), data.take(held.column(ROW))
 
 

@@ -40,19 +40,36 @@ def train_validation(
     DataValidationError listing each problem (a typo such as 'vaildation' would otherwise make
     those rows vanish from the fit).
     """
-    if not data.has(column):
+    roles = split_roles(data, column)
+    if roles is None:
         return data, None
+    validation = roles == VALIDATION
+    return data.filter(roles == TRAIN), (data.filter(validation) if validation.any() else None)
+
+
+def split_roles(
+    data: PreferenceData, column: str = SPLIT, fitting: bool = True
+) -> np.ndarray | None:
+    """'train', 'validation' (aliases folded in) or 'test' (test and test_<name>) for every row
+    by its `column`; None without the column. Problems are raised as in `train_validation`
+    (no 'train' row is one only when `fitting`)."""
+    if not data.has(column):
+        return None
     values = data.column(column)
     missing = np.asarray([v is None for v in values], dtype=bool)
     names = np.asarray(["" if v is None else str(v) for v in values], dtype=object)
-    problems = _split_problems(column, names, missing)
+    problems = _split_problems(column, names, missing, fitting)
     if problems:
         raise DataValidationError(problems, data.source)
-    validation = np.isin(names, (VALIDATION, *VALIDATION_ALIASES))
-    return data.filter(names == TRAIN), (data.filter(validation) if validation.any() else None)
+    roles = np.full(len(names), TEST, dtype=object)
+    roles[names == TRAIN] = TRAIN
+    roles[np.isin(names, (VALIDATION, *VALIDATION_ALIASES))] = VALIDATION
+    return roles
 
 
-def _split_problems(column: str, names: np.ndarray, missing: np.ndarray) -> list[Problem]:
+def _split_problems(
+    column: str, names: np.ndarray, missing: np.ndarray, fitting: bool = True
+) -> list[Problem]:
     known = ", ".join(KNOWN_SPLITS)
     problems = []
     if missing.any():
@@ -71,7 +88,7 @@ def _split_problems(column: str, names: np.ndarray, missing: np.ndarray) -> list
                 rows_of(unknown),
             )
         )
-    if not (names == TRAIN).any() and not unknown.all():
+    if fitting and not (names == TRAIN).any() and not unknown.all():
         problems.append(
             Problem(
                 column,
@@ -134,14 +151,15 @@ def _accuracy(margins: np.ndarray, labels: np.ndarray, where: str, notes: list[s
 
 def accuracy_lines(result: dict[str, Any], split_by: str = SPLIT) -> list[str]:
     """`accuracy_by_split`'s result as the lines `causalpref evaluate` prints (n/a, not nan)."""
-    lines = [f"accuracy {_shown(result['accuracy'])} on {result['n']} pairs"]
+    lines = [f"accuracy {shown_accuracy(result['accuracy'])} on {result['n']} pairs"]
     for name, accuracy in result["splits"].items():
         n = result["split_sizes"][name]["n"]
-        lines.append(f"  {split_by}={name}: {_shown(accuracy)} ({n} pairs)")
+        lines.append(f"  {split_by}={name}: {shown_accuracy(accuracy)} ({n} pairs)")
     return lines + [f"note: {note}" for note in result["notes"]]
 
 
-def _shown(accuracy: float | None) -> str:
+def shown_accuracy(accuracy: float | None) -> str:
+    """An accuracy as printed: four decimals, or n/a where no pair was decided."""
     return "n/a" if accuracy is None else f"{accuracy:.4f}"
 
 

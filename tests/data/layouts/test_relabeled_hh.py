@@ -33,6 +33,7 @@ def test_relabeled_hh_mapping():
     assert {"chosen", "rejected", "responses", "Index"}.isdisjoint(data.columns)
     assert data.column("objective").tolist() == data.column("context").tolist()
     assert data.column("data_subset").tolist() == data.column("prompt_type").tolist()
+    assert data.column("consistency").tolist() == ["inconsistent", "consistent"]
 
 
 def test_relabeled_hh_bad_rows_are_reported():
@@ -63,3 +64,16 @@ def test_relabeled_hh_real_file_loads_every_row_with_the_documented_counts():
     }
     assert set(data.labels) == {0.0, 1.0} and set(data.column("original_label")) == {0.0, 1.0}
     assert data.column("pair_id")[0] == "0"
+
+
+def test_the_real_split_has_the_papers_consistent_and_inconsistent_counts():
+    """README of the shared data: consistent 1,105 helpful + 1,004 harmless; inconsistent
+    1,052 + 882."""
+    data = read_preferences(require(RELABELED_FILE))
+    counts = collections.Counter(zip(data.column("consistency"), data.column("objective")))
+    assert counts == {
+        ("consistent", "helpful"): 1105,
+        ("consistent", "harmless"): 1004,
+        ("inconsistent", "helpful"): 1052,
+        ("inconsistent", "harmless"): 882,
+    }

@@ -26,6 +26,9 @@ from causalpref.data.schema import (
 
 PROMPT_TYPE = "prompt_type"
 ORIGINAL_LABEL = "original_label"
+# Whether the labeller's objective matches the prompt's type: the founding paper's confounding
+# study scores consistent and inconsistent rows apart (`evaluate --split-by consistency`).
+CONSISTENCY = "consistency"
 CONSUMED = (
     PROMPT,
     "responses",
@@ -41,7 +44,7 @@ CONSUMED = (
 
 def read_relabeled_hh(rows: Rows, options: ReadOptions) -> Mapped:
     """Relabelled rows; chosen/rejected transcripts are dropped (they repeat the texts)."""
-    types = {PROMPT_TYPE: pa.string(), ORIGINAL_LABEL: pa.float64()}
+    types = {PROMPT_TYPE: pa.string(), ORIGINAL_LABEL: pa.float64(), CONSISTENCY: pa.string()}
     return map_records(rows, _map_relabeled, CONSUMED, types)
 
 
@@ -59,6 +62,9 @@ def _map_relabeled(record: dict[str, Any]) -> dict[str, Any]:
     }
     # The source's own names stay too, so `--context objective --split-by data_subset` work.
     out["objective"], out["data_subset"] = out[CONTEXT], out[PROMPT_TYPE]
+    if out[PROMPT_TYPE] is not None:
+        same = out[PROMPT_TYPE] == out[CONTEXT]
+        out[CONSISTENCY] = "consistent" if same else "inconsistent"
     if record.get(ORIGINAL_LABEL) is not None:
         out[ORIGINAL_LABEL] = 1.0 - binary(record[ORIGINAL_LABEL], ORIGINAL_LABEL)
     if record.get("Index") is not None:

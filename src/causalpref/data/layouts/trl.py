@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from causalpref.data.chat import TURN_SEP, render_chat
+from causalpref.data.chat import TURN_SEP, render_chat, reply_text
 from causalpref.data.files import Rows
 from causalpref.data.layouts.base import LAYOUTS, Layout, Mapped, ReadOptions
 from causalpref.data.layouts.rows import RowFault, map_records, messages, number, text
@@ -113,8 +113,8 @@ def _from_chat(chosen: Any, rejected: Any, prompt: Any, prompt_column: str) -> d
         )
     return {
         PROMPT: TURN_SEP.join(t for t in (lead, render_chat(c[:n])) if t),
-        RESPONSE_A: _reply(c[n:]),
-        RESPONSE_B: _reply(r[n:]),
+        RESPONSE_A: reply_text(c[n:]),
+        RESPONSE_B: reply_text(r[n:]),
     }
 
 
@@ -126,13 +126,6 @@ def _shared_length(first: list[dict[str, str]], second: list[dict[str, str]]) ->
             break
         n += 1
     return n
-
-
-def _reply(turns: list[dict[str, str]]) -> str:
-    """The response a conversation adds: assistant contents, or a transcript if users speak too."""
-    if all(m["role"] == "assistant" for m in turns):
-        return TURN_SEP.join(m["content"] for m in turns)
-    return render_chat(turns)
 
 
 def _has_pair(keys: set[str]) -> bool:
