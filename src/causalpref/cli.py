@@ -424,6 +424,39 @@ def bench(
     )
 
 
+@app.command()
+def export(
+    model_dir: Annotated[Path, typer.Argument(help="Folder written by `causalpref fit`.")],
+    out: Annotated[Path, typer.Option(help="Folder to write the exported model to.")],
+    to: Annotated[
+        str, typer.Option(help="Target: hf (a transformers sequence classifier, safetensors).")
+    ] = "hf",
+    context: Annotated[
+        str | None,
+        typer.Option(help="Context-aware methods: the context value whose reward to export."),
+    ] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Export a fitted model for other stacks (docs/export.md).
+
+    `--to hf` writes a folder that AutoModelForSequenceClassification.from_pretrained(DIR,
+    trust_remote_code=True) loads; its logits[:, 0] on prompt and response, joined as causalpref
+    joins them, are the model's rewards. The encoder must be a transformers model (minilm,
+    hf:<path>); a context-aware model is exported under one --context value.
+    """
+    from causalpref.integrations.hf_export import TARGETS, export_hf
+
+    if to not in TARGETS:
+        raise ConfigError(f"--to {to!r}: unknown export target; choose one of {list(TARGETS)}")
+    result = export_hf(model_dir, out, context=context, overwrite=overwrite)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(
+        f"exported to {result.path}: load it with AutoModelForSequenceClassification"
+        f".from_pretrained('{result.path}', trust_remote_code=True)"
+    )
+
+
 replicate_app = typer.Typer(
     help="Reproduce the founding paper's experiments on real data.", no_args_is_help=True
 )
