@@ -89,3 +89,11 @@ def test_errors_name_the_problem_all_at_once():
     assert "context='objective'" in text and "'nope'" in text and "no response texts" in text
     with pytest.raises(ConfigError, match="needs an encoder"):
         AuditContext(text_data(), attributes=["length_tokens"])
+
+
+def test_stored_attribute_named_like_a_builtin_is_kept_without_text():
+    data = PreferenceData.from_columns(
+        {"label": np.ones(4), "attr.refusal.a": np.ones(4), "attr.refusal.b": np.zeros(4)},
+        validate=False,
+    )
+    assert default_attributes(data) == ["refusal"]

@@ -153,3 +153,53 @@ def test_unterminated_rule():
     assert hygiene.unterminated("and then the")
     assert not hygiene.unterminated("Done.") and not hygiene.unterminated("```code```")
     assert not hygiene.unterminated("  ")
+
+
+def empty_rows(empty_wins: int, empty_loses: int) -> dict[str, list]:
+    """clean_text with an empty response b in the first rows: b preferred in `empty_wins`."""
+    cols = clean_text()
+    for row in range(empty_wins + empty_loses):
+        cols["response_b"][row] = ""
+        cols["label"][row] = 0.0 if row < empty_wins else 1.0
+    return cols
+
+
+@pytest.mark.parametrize(
+    ("wins", "loses", "direction", "phrase"),
+    [
+        (4, 0, "too few to tell", "too few to tell"),  # HH harmless: the empty one won 4 of 4
+        (0, 30, "loses", "'empty loses' is an easy shortcut"),
+        (30, 0, "wins", "'empty wins' is an easy shortcut"),
+        (15, 15, "no clear direction", "no clear direction"),
+    ],
+)
+def test_empty_response_advice_follows_its_counts(wins, loses, direction, phrase):
+    found = by_code(run(empty_rows(wins, loses)))["hygiene.empty_responses"]
+    assert found.evidence["empty_preferred"] == wins
+    assert found.evidence["decided_with_one_empty"] == wins + loses
+    assert found.evidence["direction"] == direction
+    assert phrase in found.advice
+    assert f"won {wins} of {wins + loses}" in found.advice
+
+
+def test_cut_off_text_that_wins_gets_the_advice_it_wins():
+    cols = clean_text(n=1000)
+    rng = np.random.default_rng(3)
+    cols["label"] = [1.0] * 1000  # a preferred; half of the a responses are cut off
+    cols["response_a"] = [sentence(rng, end="" if i % 2 else ".") for i in range(1000)]
+    found = by_code(run(cols))["hygiene.unterminated_text"]
+    assert found.severity == "notice" and found.evidence["direction"] == "wins"
+    assert "'cut off wins'" in found.advice and "loses" not in found.advice
+    assert "more common among preferred" in found.message
+
+
+def test_position_bias_is_reported_as_label_noise():
+    cols = clean_text(n=1000)
+    rng = np.random.default_rng(2)
+    cols["label"] = (rng.random(1000) < 0.7).astype(float).tolist()
+    found = by_code(run(cols))["hygiene.position_bias"]
+    share = found.evidence["prefer_a_share"]
+    assert found.evidence["label_noise_share"] == pytest.approx(2 * (share - 0.5), abs=1e-3)
+    assert found.evidence["accuracy_ceiling"] == pytest.approx(1.5 - share, abs=1e-3)
+    assert "label noise" in found.message and "r(a) - r(b) cannot learn" in found.message
+    assert "swap augmentation" not in found.advice  # swapping gives r(a) - r(b) the same data

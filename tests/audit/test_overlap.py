@@ -60,3 +60,45 @@ def test_skipped_with_one_factor():
         validate=False,
     )
     assert overlap.run(AuditContext(data)).skipped
+
+
+def sparse(n=4000, seed=2, **counts):
+    """0/1 attributes that differ (a has it, b not) in disjoint blocks of rows: they never
+    differ together, so every pair where one differs tells them apart."""
+    extra, start = {}, 0
+    for name, count in counts.items():
+        a = np.zeros(n)
+        a[start : start + count] = 1.0
+        extra[f"attr.{name}.a"], extra[f"attr.{name}.b"] = a, np.zeros(n)
+        start += count
+    return factors(0.0, n=n, seed=seed, extra=extra)
+
+
+def attribute_pair(result, first, second):
+    return next(p for p in result.stats["pairs"] if set(p["factors"]) == {first, second})
+
+
+def test_sparse_attributes_that_never_differ_together_vary_independently():
+    """Relabelled HH listed 'markdown_list_items ~ sycophancy_opener (0% of 0)' as co-varying."""
+    result = overlap.run(AuditContext(sparse(refusal=60, listing=80)))
+    pair = attribute_pair(result, "attr.refusal", "attr.listing")
+    assert pair["n_both_differ"] == 0 and pair["n_one_differs"] == 140
+    assert pair["independent_share"] == 1.0 and overlap.classify(pair) is None
+    assert result.findings == []
+
+
+def test_few_independent_pairs_are_too_few_to_tell_not_never():
+    data = sparse(n=400, refusal=4, listing=5)  # each differs in just over 1% of pairs
+    result = overlap.run(AuditContext(data))
+    pair = attribute_pair(result, "attr.refusal", "attr.listing")
+    assert overlap.classify(pair) == "too few"
+    [found] = result.findings
+    assert found.severity == "info" and "Too few pairs to tell" in found.message
+    assert "rarely vary independently" not in found.message
+    assert found.evidence["pairs"][0]["varies_independently"] == "too few"
+
+
+def test_independent_share_equals_the_mass_for_factors_that_always_differ():
+    pair = overlap.run(AuditContext(factors(0.6))).stats["pairs"][0]
+    assert pair["n_one_differs"] == 0
+    assert pair["independent_share"] == pytest.approx(pair["mass"])

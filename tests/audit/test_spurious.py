@@ -115,3 +115,67 @@ def test_figures_follow_the_schema():
     for fig in result.figures:
         for r in fig.data["rows"]:
             assert r["low"] <= r["value"] <= r["high"]
+
+
+def test_position_is_never_a_shortcut_even_with_random_order_bias():
+    """r(a) - r(b) cannot learn the order: position bias is label noise (hygiene reports it)."""
+    rng = np.random.default_rng(4)
+    n = 400
+    texts = [" ".join(["word"] * int(k)) + "." for k in rng.integers(3, 40, size=2 * n)]
+    data = PreferenceData.from_columns(
+        {
+            "response_a": texts[:n],
+            "response_b": texts[n:],
+            "label": (rng.random(n) < 0.7).astype(float),  # a wins 70%, order random
+        }
+    )
+    result = spurious.run(AuditContext(data, attributes=["position", "length_chars"]))
+    assert "position" not in result.stats["attributes"]
+    assert result.stats["skipped_attributes"]["position"] == spurious.POSITION_SKIPPED
+    assert not any("position" in f.code for f in result.findings)
+
+
+def test_share_equal_is_counted_not_left_over():
+    """4043 pairs, 2304 preferred higher, none equal: 1 - higher - lower rounds to -5.6e-17."""
+    n, higher = 4043, 2304
+    diff = np.where(np.arange(n) < higher, 1.0, -1.0)
+    labels = np.ones(n)
+    r = spurious._null_ruler(diff, labels, labels != 0.5)
+    assert r["share_equal"] == 0.0
+    assert r["share_preferred_higher"] + r["share_preferred_lower"] == pytest.approx(1.0)
+
+
+def test_free_share_is_bounded_when_the_content_predicts_nothing():
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=2000)
+    noise_prediction = 0.3 * rng.normal(size=2000)  # out-of-fold noise, unrelated to a
+    a_res = a - noise_prediction
+    assert float(a_res @ a_res) / float(a @ a) > 1.0  # the old share: over 100%
+    assert 0.99 < spurious.free_share(a, a_res) <= 1.0
+    assert spurious.free_share(a, a - 0.4 * a) == pytest.approx(0.0, abs=1e-12)  # shrunk fit
+    assert spurious.free_share(a, a) == 1.0  # no prediction at all
+
+
+def test_residual_share_never_exceeds_one_with_uninformative_content():
+    rng = np.random.default_rng(6)
+    n, d = 300, 150  # many noise dimensions: cross-fitted predictions of x are noise
+    content = rng.normal(size=(n, d))
+    x = rng.normal(size=n)
+    data = PreferenceData.from_columns(
+        {
+            "vector.a": content / 2,
+            "vector.b": -content / 2,
+            "label": (rng.random(n) < 1 / (1 + np.exp(-x))).astype(float),
+            "attr.x.a": x / 2,
+            "attr.x.b": -x / 2,
+        }
+    )
+    _, r = row(data)
+    assert 0.9 < r["controlled"]["residual_share"] <= 1.0
+
+
+def test_advice_names_the_measured_direction():
+    result, r = row(pairs(confound=-0.7))  # preferred responses have less x
+    assert r["direction"] == "less"
+    [finding] = result.findings
+    assert "'prefer the less x response'" in finding.advice

@@ -46,7 +46,8 @@ def default_attributes(data: PreferenceData) -> list[str]:
     stored = stored_attributes(data)
     has_text = data.has(RESPONSE_A) and data.has(RESPONSE_B)
     builtin = [n for n in BUILTIN_ATTRIBUTES if get_attribute(n).needs != "encoder"]
-    return (builtin if has_text else []) + [n for n in stored if n not in builtin]
+    builtin = builtin if has_text else []  # without text a stored attr.refusal is the only one
+    return builtin + [n for n in stored if n not in builtin]
 
 
 @dataclass

@@ -1,10 +1,11 @@
 """Check 7, identification verdicts: which estimands this data supports, under which assumption.
 
 Each verdict reads the other checks' results: a warning or worse from a check puts the estimands
-that rest on its assumption at risk, an error makes them not identified. Assumptions follow the
-founding paper's section 2 (A1 consistency ... A5 latent positivity). Where the data is too
-small for the checks behind a verdict to test anything, the verdict says "not_enough_data" and
-how many rows it needs, rather than "identified" because nothing was found.
+that rest on its assumption at risk, an error makes them not identified; label noise (position
+bias, which r(a) - r(b) cannot learn) is named in the evidence but threatens no estimand.
+Assumptions follow the founding paper's section 2 (A1 consistency ... A5 latent positivity).
+Where the data is too small for the checks behind a verdict to test anything, the verdict says
+"not_enough_data" and how many rows it needs, rather than "identified" because nothing was found.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ ASSUMPTIONS = {
     "selection": "A3 positivity of exposure (every response could be observed)",
 }
 NO_DESIGN = "`causalpref design` does not exist yet: "
+# Findings about noise in the labels that an antisymmetric reward difference r(a) - r(b) cannot
+# learn: they lower the accuracy any reward reaches, but put no estimand at risk.
+LABEL_NOISE = ("hygiene.position_bias",)
 
 
 # Below this many decided pairs the spurious-attribute and position checks do not run (their own
@@ -62,7 +66,25 @@ def _too_few(estimand: str, assumption: str, decided: int) -> Verdict:
 
 
 def _serious(results: list[CheckResult]) -> list[Finding]:
-    return [f for r in results for f in r.findings if severity_rank(f.severity) >= 2]
+    """Warnings or worse that threaten an estimand (label noise does not)."""
+    return [
+        f
+        for r in results
+        for f in r.findings
+        if severity_rank(f.severity) >= 2 and f.code not in LABEL_NOISE
+    ]
+
+
+def _noise_note(results: list[CheckResult]) -> str:
+    """A clause naming label-noise findings, which the population verdict does not count."""
+    noise = [f for r in results for f in r.findings if f.code in LABEL_NOISE]
+    if not noise:
+        return ""
+    codes = ", ".join(f"{f.code} ({f.severity})" for f in noise)
+    return (
+        f"; {codes} is label noise for r(a) - r(b), which cannot learn the order: it lowers "
+        "the accuracy any reward reaches, it does not bias the reward"
+    )
 
 
 POPULATION = "population reward difference E[L | x, y, y']"
@@ -79,7 +101,7 @@ def _population(results: list[CheckResult]) -> Verdict:
             "identified",
             POPULATION_ASSUMPTION,
             "no check found a violation the data can reveal; A1 and unobserved confounding "
-            "cannot be checked from the data alone",
+            "cannot be checked from the data alone" + _noise_note(results),
         )
     status = "not_identified" if any(f.severity == "error" for f in serious) else "at_risk"
     checks = list(dict.fromkeys(f.check for f in serious))
@@ -87,6 +109,7 @@ def _population(results: list[CheckResult]) -> Verdict:
     evidence = "; ".join(f"{f.code} ({f.severity})" for f in serious[:6])
     if len(serious) > 6:
         evidence += f"; and {len(serious) - 6} more"
+    evidence += _noise_note(results)
     advice = " ".join(dict.fromkeys(f.advice for f in serious if f.advice))
     return Verdict(estimand, status, assumption, evidence, advice)
 
@@ -156,7 +179,7 @@ def _covarying(result: CheckResult | None) -> dict[str, list[str]]:
     if result is None or result.skipped:
         return found
     for pair in result.stats["pairs"]:
-        if pair["mass_high"] < overlap.WARN_MASS:
+        if overlap.classify(pair) in ("never", "rarely"):
             k, other = pair["factors"]
             found.setdefault(k, []).append(other)
             found.setdefault(other, []).append(k)

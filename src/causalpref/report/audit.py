@@ -15,6 +15,7 @@ from causalpref._json import dumps
 from causalpref.audit.findings import SEVERITIES, AuditReport, CheckResult, Finding, severity_rank
 from causalpref.outputs import output_folder
 from causalpref.progress import track
+from causalpref.report.html import columns_of, flatten, format_value, is_records
 
 STATUS_LABELS = {
     "identified": "identified",
@@ -24,6 +25,9 @@ STATUS_LABELS = {
 }
 SEVERITY_TITLES = {"error": "Errors", "warning": "Warnings", "notice": "Notices", "info": "Info"}
 SEVERITY_MARKS = {"error": "\u2716", "warning": "\u25b2", "notice": "\u25cf", "info": "\u25cb"}
+# Seven short columns (a label and six numbers) fit the 60rem page at the tables' .85rem; more
+# ran off the page (the overlap check's 16 per pair of factors). The rest stay in audit.json.
+MAX_TABLE_COLUMNS = 7
 
 
 def write_audit_report(
@@ -78,10 +82,67 @@ def render_audit_html(report: AuditReport, *, progress: bool = False) -> str:
     )
 
 
-def _groups(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
-    """(title, findings) per severity that has any, most severe first."""
+def _groups(findings: list[Finding]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(title, [{finding, evidence fitted to the page}]) per severity that has any, most
+    severe first."""
     groups = [(s, [f for f in findings if f.severity == s]) for s in reversed(SEVERITIES)]
-    return [(SEVERITY_TITLES[s], group) for s, group in groups if group]
+    return [
+        (SEVERITY_TITLES[s], [{"f": f, "evidence": _fitted(f.evidence)} for f in group])
+        for s, group in groups
+        if group
+    ]
+
+
+def _fitted(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Evidence with every table cut to MAX_TABLE_COLUMNS, naming the columns left out."""
+    out: dict[str, Any] = {}
+    for key, value in evidence.items():
+        if not is_records(value):
+            out[key] = value
+            continue
+        table = fit_table(key, value)
+        out[key] = table["rows"]
+        if table["omitted"]:
+            out[f"{key}: more columns"] = ", ".join(table["omitted"]) + " (in audit.json)"
+    return out
+
+
+def split_stats(stats: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A check's stats as (single values for the two-column list, tables shown full width)."""
+    flat = flatten(stats)
+    # dicts left after flatten's depth are shown inline, as before (not flattened again)
+    values = {
+        k: format_value(v) if isinstance(v, dict) else v
+        for k, v in flat.items()
+        if not is_records(v)
+    }
+    tables = [fit_table(k, v) for k, v in flat.items() if is_records(v)]
+    return values, tables
+
+
+def fit_table(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A table that fits the page: text columns (labels) first, at most MAX_TABLE_COLUMNS.
+
+    Returns {"name", "rows", "omitted"}; headers have spaces for underscores, and lists of text
+    in a cell are joined with commas.
+    """
+    # spaced headers wrap at word breaks in a narrow column; audit.json keeps the keys
+    cells = [{str(k).replace("_", " "): _cell(v) for k, v in r.items()} for r in rows]
+    columns = columns_of(cells)
+    text = [c for c in columns if all(isinstance(r.get(c, ""), str) for r in cells)]
+    ordered = text + [c for c in columns if c not in text]
+    shown = ordered[:MAX_TABLE_COLUMNS]
+    return {
+        "name": name,
+        "rows": [{c: r.get(c) for c in shown} for r in cells],
+        "omitted": ordered[MAX_TABLE_COLUMNS:],
+    }
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    return value
 
 
 def _checks(checks: list[CheckResult], progress: bool) -> list[dict[str, Any]]:
@@ -98,6 +159,7 @@ def _checks(checks: list[CheckResult], progress: bool) -> list[dict[str, Any]]:
         {
             "result": c,
             "worst": _worst(c),
+            "stats": split_stats(c.stats),
             "figures": [
                 {"html": markupsafe.Markup(drawn[i, j]), "title": f.title, "caption": f.caption}
                 for j, f in enumerate(c.figures)

@@ -160,7 +160,8 @@ def _rate_findings(rates: list[dict], column: str | None) -> list[Finding]:
             "notice",
             f"E[L | {column}] differs between contexts: {names} prefer response a at a "
             "different rate than the other rows. With a and b in random order this is a "
-            "difference in position bias or in the pairs each context saw; with a fixed "
+            "difference in position bias (label noise for a reward difference r(a) - r(b), "
+            "which cannot learn the order) or in the pairs each context saw; with a fixed "
             "orientation (a = one system) it is a different win rate per group.",
             {"contexts": flagged, "threshold_se": RATE_SE, "min_gap": MIN_RATE_GAP},
             "Report results per context; if a/b order was randomised, check the position-bias "

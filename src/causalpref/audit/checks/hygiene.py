@@ -27,7 +27,10 @@ NAME = "hygiene"
 TITLE = "Label quality and hygiene"
 
 DUPLICATE_WARN_SHARE = 0.05  # from 5% exact copies, random splits leak pairs into the test set
-EMPTY_WARN_SHARE = 0.01  # from 1% empty responses, a model can learn "empty loses" as a shortcut
+EMPTY_WARN_SHARE = 0.01  # from 1% empty responses, "empty wins/loses" is a learnable shortcut
+# Fewer decided contests than this and a direction ("empty loses") is an anecdote: even 8 of 10
+# leaves a Wilson 95% interval of 0.49-0.94, so the advice says "too few to tell" instead.
+MIN_CUE_ROWS = 10
 MIN_REPEAT_GROUPS = 30  # fewer repeated pairs: the conflict rate is too noisy to call it noise
 CONFLICT_WARN = 0.4  # repeats conflicting this often (lower 95% bound) are near coin flips (0.5)
 LOW_AGREEMENT = 0.6  # annotators agreeing less than this are close to noise on these pairs
@@ -393,29 +396,67 @@ def _empty(ctx: AuditContext, texts: dict[str, list[str]]) -> dict[str, Any]:
     if not count:
         return _part(stats=stats)
     y = ctx.labels
-    preferred = int(
-        np.sum(empty["a"] & ~empty["b"] & (y > 0.5)) + np.sum(empty["b"] & ~empty["a"] & (y < 0.5))
-    )
+    one = empty["a"] ^ empty["b"]  # both empty: identical responses, reported as such
+    decided = one & (y != 0.5)
+    won = int(np.sum(decided & (empty["a"] == (y > 0.5))))
+    contest = int(decided.sum())
     frac = count / ctx.n
+    cue = cue_direction(won, contest)
     finding = Finding(
         "hygiene.empty_responses",
         NAME,
         "warning" if frac >= EMPTY_WARN_SHARE else "notice",
         f"{count} row(s) ({frac:.2%}) have an empty response ({stats['empty_responses_a']} in a, "
-        f"{stats['empty_responses_b']} in b); the empty one is the preferred one in {preferred}.",
+        f"{stats['empty_responses_b']} in b); where only one response is empty and the label is "
+        f"decided, the empty one is preferred in {won} of {contest}"
+        + (f" ({cue['reading']})." if contest else "."),
         {
             "rows": count,
             "share": rounded(frac),
             "empty_a": stats["empty_responses_a"],
             "empty_b": stats["empty_responses_b"],
-            "empty_preferred": preferred,
+            "empty_preferred": won,
+            "decided_with_one_empty": contest,
+            "direction": cue["direction"],
             "first_rows": first_rows(either),
             "warn_share": EMPTY_WARN_SHARE,
+            "min_to_tell": MIN_CUE_ROWS,
         },
-        "Check how these rows were produced (failed generations, parsing); drop them or keep them "
-        "deliberately, since 'empty loses' is an easy shortcut for a reward model.",
+        "Check how these rows were produced (failed generations, parsing), then drop them or "
+        "keep them deliberately: " + _cue_advice("empty", cue, won, contest),
     )
     return _part([finding], stats)
+
+
+def cue_direction(wins: int, n: int) -> dict[str, str]:
+    """Which way a response property goes with the label: wins of n decided contests.
+
+    "wins" or "loses" only when n >= MIN_CUE_ROWS and the Wilson 95% interval of wins / n
+    excludes 1/2; otherwise "too few to tell" (small n) or "no clear direction".
+    """
+    if n < MIN_CUE_ROWS:
+        return {"direction": "too few to tell", "reading": f"too few to tell: {n} < {MIN_CUE_ROWS}"}
+    low, high = wilson_interval(wins, n)
+    direction = "wins" if low > 0.5 else "loses" if high < 0.5 else "no clear direction"
+    return {"direction": direction, "reading": f"{wins / n:.0%}, 95% CI {low:.0%}-{high:.0%}"}
+
+
+def _cue_advice(what: str, cue: dict[str, str], wins: int, n: int) -> str:
+    """Advice naming the shortcut a reward model can learn, in the direction measured."""
+    if cue["direction"] in ("wins", "loses"):
+        return (
+            f"'{what} {cue['direction']}' is an easy shortcut for a reward model here (the {what} "
+            f"response won {wins} of {n})."
+        )
+    if cue["direction"] == "too few to tell":
+        return (
+            f"too few to tell whether a reward model would learn '{what} wins' or '{what} loses' "
+            f"(the {what} response won {wins} of {n}), but rows like these teach one of them."
+        )
+    return (
+        f"no clear direction (the {what} response won {wins} of {n}), so these rows add noise "
+        "rather than a shortcut."
+    )
 
 
 def unterminated(text: str) -> bool:
@@ -467,7 +508,14 @@ def _unterminated(ctx: AuditContext, texts: dict[str, list[str]]) -> dict[str, A
             f" They are {'rarer' if gap > 0 else 'more common'} among preferred responses "
             f"({share(*pref):.1%} vs {share(*other):.1%}): being cut off predicts the label."
         )
-    advice = "Check generation length limits; a model can learn 'cut off loses'." if cue else ""
+    rule = "cut off loses" if gap > 0 else "cut off wins"
+    advice = (
+        f"Check generation length limits; a reward model can learn '{rule}' here (cut-off "
+        f"text in {share(*pref):.1%} of preferred vs {share(*other):.1%} of other responses)."
+        if cue
+        else ""
+    )
+    evidence["direction"] = rule.removeprefix("cut off ") if cue else "no clear direction"
     finding = Finding(
         "hygiene.unterminated_text", NAME, "notice" if cue else "info", message, evidence, advice
     )
@@ -527,20 +575,44 @@ def _position(ctx: AuditContext) -> dict[str, Any]:
     significant = pos["low"] > 0.5 or pos["high"] < 0.5
     if not significant or dev < POSITION_NOTICE:
         return _part(stats=stats, figures=figures)
-    strong = dev >= POSITION_WARN
     finding = Finding(
         "hygiene.position_bias",
         NAME,
-        "warning" if strong else "notice",
-        f"Response a is preferred in {pos['prefer_a']:.1%} of decided labels (95% CI "
-        f"{pos['low']:.1%} to {pos['high']:.1%}). If a and b were shown in random order this is "
-        "a presentation effect (assumption A1, consistency); if a always comes from one source "
-        "it is that source's win rate.",
-        {**evidence, "notice_at": POSITION_NOTICE, "warn_at": POSITION_WARN},
-        "Randomise the order of a and b when collecting, and train on both orientations "
-        "(swap augmentation) or with a position term.",
+        "warning" if dev >= POSITION_WARN else "notice",
+        _position_message(pos),
+        {
+            **evidence,
+            "label_noise_share": rounded(2 * dev),
+            "accuracy_ceiling": rounded(1 - dev),
+            "notice_at": POSITION_NOTICE,
+            "warn_at": POSITION_WARN,
+        },
+        "Nothing to change in a reward model r(a) - r(b): it cannot learn the order, and "
+        "swapping a and b gives it the same data. Expect its accuracy on these labels to stay "
+        "under the ceiling; randomise the order when collecting (if it was not), so the bias "
+        "stays noise rather than tracking a source. Only a judge that sees both responses at "
+        "once can learn it, and should be trained on both orders.",
     )
     return _part([finding], stats, figures)
+
+
+def _position_message(pos: dict[str, Any]) -> str:
+    """Position bias read as label noise: share following the order, and the ceiling it sets.
+
+    If a and b are shown in random order and a share q of labels picks the first-shown response
+    whatever the content, P(a preferred) = 1/2 + q/2, so q = 2 |P - 1/2|; no reward difference
+    can be right on more than 1 - q/2 of the labels.
+    """
+    dev = abs(pos["prefer_a"] - 0.5)
+    side = "a" if pos["prefer_a"] > 0.5 else "b"
+    return (
+        f"Response a is preferred in {pos['prefer_a']:.1%} of decided labels (95% CI "
+        f"{pos['low']:.1%} to {pos['high']:.1%}). A reward difference r(a) - r(b) cannot learn "
+        "the order, so this is label noise for it, not a bias: if a and b were shown in random "
+        f"order, about {2 * dev:.0%} of labels follow the order (response {side}) rather than "
+        f"content, and no reward model can be right on more than {1 - dev:.1%} of these labels. "
+        "If a always comes from one source, it is that source's win rate instead."
+    )
 
 
 def _not_testable(side: str, evidence: dict[str, Any]) -> Finding:

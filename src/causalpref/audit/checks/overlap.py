@@ -4,6 +4,10 @@ For every two factors k, l with pair differences d_k, d_l: the correlation of th
 the informative mass, the share of pairs (among those where both differ) in the minority sign
 quadrant. For rho >= 0 that is the share where the factors disagree, the pairs that tell the
 factors' weights apart (founding paper, section 3; for Gaussian differences 1/2 - arcsin(rho)/pi).
+Pairs where only one of the two differs tell them apart too; sparse attributes (a refusal, a
+list) rarely differ together, so severities read the **independent share**: among pairs where
+either differs, those where only one does or the two disagree. For factors that always differ
+it equals the informative mass.
 Factors are `latent.*`, `factor.*` and `score.*` per-response columns (scores of the things a
 reward should depend on) and the audit's attributes (interpretable features of the text).
 """
@@ -25,7 +29,7 @@ FACTOR_PREFIXES = ("latent.", "factor.", "score.")
 MIN_VARYING_SHARE = 0.01  # a factor that differs in < 1% of pairs has no overlap to measure
 WARN_MASS = 0.25  # half the 0.5 of independent factors (Gaussian rho ~ 0.71): OOD weights unsure
 ERROR_MASS = 0.02  # under 2% of pairs tell the factors apart: their weights are not identified
-MIN_INFORMATIVE = 10  # fewer informative pairs than this: "never vary independently"
+MIN_INFORMATIVE = 10  # fewer independent pairs than this: too few to tell the weights apart
 
 
 def factor_columns(ctx: AuditContext) -> list[str]:
@@ -56,7 +60,7 @@ def run(ctx: AuditContext) -> CheckResult:
         "factors": {n: kinds[n] for n in names},
         "skipped_factors": skipped,
         "pairs": pairs,
-        "min_mass": min(p["mass"] for p in pairs),
+        "min_independent_share": min(p["independent_share"] for p in pairs),
         "thresholds": {"warn_mass": WARN_MASS, "error_mass": ERROR_MASS},
     }
     return CheckResult(NAME, TITLE, findings, stats, _figures(names, pairs))
@@ -89,20 +93,29 @@ def _pair(dk: np.ndarray, dl: np.ndarray) -> dict[str, Any]:
     dk, dl = dk[ok], dl[ok]
     both = (dk != 0) & (dl != 0)
     n_both = int(both.sum())
+    n_alone = int(np.sum((dk != 0) != (dl != 0)))
     disagree = int(np.sum(dk[both] * dl[both] < 0))
     informative = min(disagree, n_both - disagree)
-    mass = informative / n_both if n_both else 0.0
-    low, high = wilson_interval(informative, n_both) if n_both else (0.0, 0.0)
+    mass = informative / n_both if n_both else math.nan
+    low, high = wilson_interval(informative, n_both) if n_both else (math.nan, math.nan)
+    independent, n_either = informative + n_alone, n_both + n_alone
+    ind_low, ind_high = wilson_interval(independent, n_either) if n_either else (0.0, 0.0)
     corr = _corr(dk, dl)
     return {
+        "independent_share": independent / n_either if n_either else 0.0,
+        "n_independent": independent,
+        "n_either_differs": n_either,
         "correlation": corr,
         "n_both_differ": n_both,
+        "n_one_differs": n_alone,
         "share_both_differ": n_both / max(len(dk), 1),
         "share_disagree": disagree / n_both if n_both else math.nan,
         "n_informative": informative,
         "mass": mass,
         "mass_low": low,
         "mass_high": high,
+        "independent_low": ind_low,
+        "independent_high": ind_high,
         "gaussian_mass": 0.5 - math.asin(min(abs(corr), 1.0)) / math.pi
         if math.isfinite(corr)
         else math.nan,
@@ -116,12 +129,21 @@ def _corr(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((x - x.mean()) * (y - y.mean())) / (sx * sy))
 
 
+def classify(pair: dict[str, Any]) -> str | None:
+    """How two factors vary: "never" / "rarely" independently, "too few" pairs to tell, or
+    None (independently enough)."""
+    if pair["independent_high"] < ERROR_MASS:
+        return "never"
+    if pair["independent_high"] < WARN_MASS:
+        return "rarely" if pair["n_independent"] >= MIN_INFORMATIVE else "never"
+    return "too few" if pair["n_independent"] < MIN_INFORMATIVE else None
+
+
 def _severity(pair: dict[str, Any]) -> str | None:
-    if pair["n_informative"] < MIN_INFORMATIVE or pair["mass_high"] < ERROR_MASS:
-        return "error"
-    if pair["mass_high"] < WARN_MASS:
-        return "warning"
-    return None
+    """error when the weights cannot be told apart (never, or too few pairs), warning when
+    rarely."""
+    kind = classify(pair)
+    return None if kind is None else "warning" if kind == "rarely" else "error"
 
 
 def _factor_findings(pairs: list[dict[str, Any]], kinds: dict[str, str]) -> list[Finding]:
@@ -132,15 +154,7 @@ def _factor_findings(pairs: list[dict[str, Any]], kinds: dict[str, str]) -> list
         severity = _severity(pair)
         if severity is None or "factor" not in (kinds[k], kinds[other]):
             continue
-        how = "never" if severity == "error" else "rarely"
-        message = (
-            f"{k} and {other} {how} vary independently: they move in opposite directions in "
-            f"only {pair['mass']:.1%} of the "
-            f"{pair['n_both_differ']} pairs where both differ (95% CI up to "
-            f"{pair['mass_high']:.1%}; independent factors give 50%), correlation of differences "
-            f"{pair['correlation']:+.2f}. A reward fitted here cannot tell their weights apart, "
-            "so it may fail where they disagree."
-        )
+        message = _factor_message(pair)
         advice = (
             f"Collect pairs where {k} and {other} disagree (one response better on {k}, the "
             f"other on {other}); `causalpref design` does not exist yet, so select such pairs by "
@@ -150,30 +164,78 @@ def _factor_findings(pairs: list[dict[str, Any]], kinds: dict[str, str]) -> list
     return found
 
 
+def _factor_message(pair: dict[str, Any]) -> str:
+    k, other = pair["factors"]
+    counts = f"{pair['n_independent']} of the {pair['n_either_differs']} pairs where either differs"
+    if classify(pair) == "too few":
+        return (
+            f"Too few pairs to tell whether {k} and {other} vary independently: they do (only "
+            f"one differs, or they move in opposite directions) in {counts} "
+            f"({pair['independent_share']:.0%}), fewer than the {MIN_INFORMATIVE} a reward needs "
+            "to tell their weights apart."
+        )
+    return (
+        f"{k} and {other} {classify(pair)} vary independently: only one differs, or they move in "
+        f"opposite directions, in {counts} ({pair['independent_share']:.1%}, 95% CI up to "
+        f"{pair['independent_high']:.1%}; independent factors give 50%), correlation of "
+        f"differences {pair['correlation']:+.2f}. A reward fitted here cannot tell their "
+        "weights apart, so it may fail where they disagree."
+    )
+
+
 def _attribute_findings(pairs: list[dict[str, Any]], kinds: dict[str, str]) -> list[Finding]:
     """One notice listing attribute pairs that co-vary (their separate effects are unclear)."""
-    covarying = [
-        p
-        for p in pairs
-        if _severity(p) is not None
-        and kinds[p["factors"][0]] == kinds[p["factors"][1]] == "attribute"
+    attribute_pairs = [
+        p for p in pairs if kinds[p["factors"][0]] == kinds[p["factors"][1]] == "attribute"
     ]
-    if not covarying:
+    covarying = [p for p in attribute_pairs if classify(p) in ("never", "rarely")]
+    too_few = [p for p in attribute_pairs if classify(p) == "too few"]
+    if not covarying and not too_few:
         return []
+    parts = []
+    if covarying:
+        parts.append(
+            f"{len(covarying)} pair(s) of attributes rarely vary independently (share of the "
+            "pairs where either differs in which only one does or the two disagree; 50% or more "
+            f"if independent): {_listed(covarying)}. Their separate effects cannot be told "
+            "apart; often they measure one thing (e.g. two lengths)."
+        )
+    if too_few:
+        parts.append(
+            f"Too few pairs to tell for {len(too_few)} pair(s) (under {MIN_INFORMATIVE} that "
+            f"vary independently): {_listed(too_few)}."
+        )
+    evidence = {
+        "pairs": [_evidence_row(p) for p in covarying + too_few],
+        "min_independent": MIN_INFORMATIVE,
+        "warn_share": WARN_MASS,
+    }
+    advice = (
+        "Audit one attribute of each co-varying group, or collect pairs where they disagree."
+        if covarying
+        else "Collect more pairs where these attributes differ before reading their effects."
+    )
+    severity = "notice" if covarying else "info"
+    return [Finding(f"{NAME}.attributes", NAME, severity, " ".join(parts), evidence, advice)]
+
+
+def _listed(pairs: list[dict[str, Any]], limit: int = 8) -> str:
     shown = "; ".join(
-        f"{p['factors'][0]} ~ {p['factors'][1]} ({p['mass']:.0%} of {p['n_both_differ']})"
-        for p in covarying[:8]
+        f"{p['factors'][0]} ~ {p['factors'][1]} ({p['independent_share']:.0%} of "
+        f"{p['n_either_differs']})"
+        for p in pairs[:limit]
     )
-    more = f" and {len(covarying) - 8} more" if len(covarying) > 8 else ""
-    message = (
-        f"{len(covarying)} pair(s) of attributes rarely vary independently (share disagreeing "
-        f"of the pairs where both differ, 50% if independent; few such pairs count too): "
-        f"{shown}{more}. Their separate effects cannot be told apart; often they measure one "
-        "thing (e.g. two lengths) or one of them is rare."
-    )
-    evidence = {"pairs": [{"factors": p["factors"], "mass": p["mass"]} for p in covarying]}
-    advice = "Audit one attribute of each such group, or collect pairs where they disagree."
-    return [Finding(f"{NAME}.attributes", NAME, "notice", message, evidence, advice)]
+    return shown + (f" and {len(pairs) - limit} more" if len(pairs) > limit else "")
+
+
+def _evidence_row(pair: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "factors": " ~ ".join(pair["factors"]),
+        "varies_independently": classify(pair),
+        "independent_share": pair["independent_share"],
+        "n_independent": pair["n_independent"],
+        "n_either_differs": pair["n_either_differs"],
+    }
 
 
 def _figures(names: list[str], pairs: list[dict[str, Any]]) -> list[FigureSpec]:
@@ -184,7 +246,7 @@ def _figures(names: list[str], pairs: list[dict[str, Any]]) -> list[FigureSpec]:
         i, j = (index[f] for f in p["factors"])
         c = p["correlation"] if math.isfinite(p["correlation"]) else 0.0
         corr[i, j] = corr[j, i] = c
-        mass[i, j] = mass[j, i] = p["mass"]
+        mass[i, j] = mass[j, i] = p["independent_share"]
     return [
         FigureSpec(
             "difference_correlation",
@@ -196,10 +258,12 @@ def _figures(names: list[str], pairs: list[dict[str, Any]]) -> list[FigureSpec]:
         ),
         FigureSpec(
             "informative_mass",
-            "Informative mass: pairs where two factors disagree",
+            "Independent variation: pairs that tell two factors apart",
             "heatmap",
             {"rows": names, "columns": names, "values": mass.tolist(), "vmin": 0.0, "vmax": 0.5},
-            caption=f"Share of pairs whose differences have opposite signs (minority quadrant); "
-            f"0.5 = independent, below {WARN_MASS} the factors' weights are poorly identified.",
+            caption="Of the pairs where either factor differs, the share where only one does or "
+            "the two differ in opposite directions (for factors that always differ: the "
+            f"informative mass); 0.5 or more = independent, below {WARN_MASS} the factors' "
+            "weights are poorly identified.",
         ),
     ]

@@ -13,6 +13,10 @@ and the fit repeated; that fallback also removes content A is confounded with, s
 is marked at risk (docs/audit.md shows both failure modes on negative controls). Raw and
 controlled effects share one unit: change in P(a preferred) per s.d. of the attribute difference.
 Every fit is through the origin, which keeps the model antisymmetric in a and b.
+
+`position` (which response was shown first) is not tested here: a reward difference r(a) - r(b)
+cannot learn it, so for a reward model position bias is label noise, not a shortcut; the hygiene
+check reports it as such (`hygiene.position_bias`).
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ LOW_RESIDUAL_SHARE = 0.2  # < 20%: identified from little independent variation 
 SMALL_RATIO = 0.5  # controlled effect under half the raw one: "largely explained by content"
 FOLDS = 5
 PROJECTED = "content minus the attribute's own linear direction"
-ONE_SIDED = 0.99  # labels all on one side: a file convention (chosen first), not a choice
+POSITION_SKIPPED = (
+    "the order a and b were shown in: a reward difference r(a) - r(b) cannot learn it, so for a "
+    "reward model it is label noise, not a shortcut (see hygiene.position_bias)"
+)
 
 
 def run(ctx: AuditContext) -> CheckResult:
@@ -50,7 +57,7 @@ def run(ctx: AuditContext) -> CheckResult:
         return CheckResult(
             NAME, TITLE, skipped=f"only {int(decided.sum())} decided pairs (< {MIN_DECIDED})"
         )
-    diffs, skipped = _usable_differences(ctx, labels, decided)
+    diffs, skipped = _usable_differences(ctx)
     rows = {name: _null_ruler(diff, labels, decided) for name, diff in diffs.items()}
     for name, diff in diffs.items():
         rows[name]["raw"] = _raw_effect(diff, labels)
@@ -73,21 +80,16 @@ def run(ctx: AuditContext) -> CheckResult:
     return CheckResult(NAME, TITLE, findings, stats, _figures(rows))
 
 
-def _usable_differences(
-    ctx: AuditContext, labels: np.ndarray, decided: np.ndarray
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def _usable_differences(ctx: AuditContext) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Attribute differences worth testing, and why the others were left out."""
     diffs, skipped = {}, {}
-    a_share = float(np.mean(labels[decided] > 0.5))
     for name in ctx.attributes or []:
+        if name == "position":
+            skipped[name] = POSITION_SKIPPED
+            continue
         diff = ctx.attribute_difference(name)
         varying = float(np.mean(diff != 0))
-        if name == "position" and max(a_share, 1 - a_share) > ONE_SIDED:
-            skipped[name] = (
-                f"response a is preferred in {a_share:.1%} of decided pairs: the file orders "
-                "the preferred response first, so position says nothing about labellers"
-            )
-        elif varying < MIN_VARYING_SHARE:
+        if varying < MIN_VARYING_SHARE:
             skipped[name] = f"differs between the responses in only {varying:.2%} of pairs"
         else:
             diffs[name] = diff
@@ -99,7 +101,7 @@ def _null_ruler(diff: np.ndarray, labels: np.ndarray, decided: np.ndarray) -> di
     signed = np.where(labels[decided] > 0.5, diff[decided], -diff[decided])
     n = len(signed)
     higher, lower = float(np.mean(signed > 0)), float(np.mean(signed < 0))
-    equal = 1.0 - higher - lower
+    equal = float(np.mean(signed == 0))  # counted, not 1 - higher - lower (rounding gives -0%)
     more_wins = higher + equal / 2
     direction = "more" if more_wins >= 0.5 else "less"
     accuracy = max(more_wins, 1 - more_wins)
@@ -191,7 +193,7 @@ def _controlled_effects(
 def _controlled_row(
     y_res: np.ndarray, a_res: np.ndarray, a: np.ndarray, control: str
 ) -> dict[str, Any]:
-    share = float(a_res @ a_res) / float(a @ a)
+    share = free_share(a, a_res)
     row: dict[str, Any] = {"residual_share": share, "control": control}
     if share < MIN_RESIDUAL_SHARE:
         row["status"] = "not_identified"
@@ -199,6 +201,19 @@ def _controlled_row(
     row.update(_slope(y_res, a_res))
     row["status"] = "identified" if share >= LOW_RESIDUAL_SHARE else "at_risk"
     return row
+
+
+def free_share(a: np.ndarray, a_res: np.ndarray) -> float:
+    """Share of the attribute's variation its cross-fitted content prediction a - a_res cannot
+    explain, after the best rescaling of that prediction: 1 - cos^2(a, prediction), in [0, 1].
+
+    Plain |a_res|^2 / |a|^2 exceeds 1 when out-of-fold predictions are noise (they add variance
+    instead of removing it); rescaling the prediction, which can only explain more, avoids that
+    and reads 1 for content that predicts nothing and 0 for content that determines the attribute.
+    """
+    pred = a - a_res
+    norms = float(a @ a) * float(pred @ pred)
+    return 1.0 - float(a @ pred) ** 2 / norms if norms > 0 else 1.0
 
 
 def _reading(row: dict[str, Any]) -> str:
@@ -243,10 +258,12 @@ def _finding(name: str, row: dict[str, Any]) -> Finding | None:
     evidence = {k: v for k, v in row.items() if k not in ("raw", "controlled")}
     evidence["raw_effect"] = row["raw"]
     evidence["controlled_effect"] = row["controlled"]
+    rule = f"prefer the {_describe(name, row['direction'])} response"
     advice = (
-        f"A reward model can use {name} as a shortcut. Collect pairs where {name} varies "
-        f"independently of quality (e.g. rewrites of one response that change only {name}) and "
-        f"score every reward model against this null ruler."
+        f"A reward model can learn '{rule}' as a shortcut (right in {row['ruler_accuracy']:.1%} "
+        f"of these pairs). Collect pairs where {name} varies independently of quality (e.g. "
+        f"rewrites of one response that change only {name}) and score every reward model "
+        "against this null ruler."
     )
     code = f"{NAME}.{name}" + (".masked" if masked and low <= NOTICE_RULER_LOW else "")
     return Finding(code, NAME, severity, message, evidence, advice)
