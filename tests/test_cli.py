@@ -15,23 +15,17 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "demo",
-        "simulate",
-        "fit",
-        "evaluate",
-        "score",
-        "attributes",
-        "methods",
-        "scenarios",
-        "bench",
-        "audit",
-        "study",
-        "replicate",
-    ],
-)
+COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands] + [
+    g.name for g in app.registered_groups
+]
+
+
+def test_the_command_list_is_complete():
+    """The list below is read from the app, so a new command cannot miss its checks."""
+    assert {"fit", "evaluate", "export", "serve", "replicate"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output

@@ -498,6 +498,66 @@ def replicate_hh_confounding(
 
 
 @app.command()
+def serve(
+    model_dir: Annotated[Path, typer.Argument(help="Folder written by `causalpref fit`.")],
+    host: Annotated[
+        str, typer.Option(help="Address to bind; other than loopback, pass --token-file too.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 5000,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File holding a token; every route but /health then needs "
+            "'Authorization: Bearer <token>'."
+        ),
+    ] = None,
+    max_batch: Annotated[
+        int, typer.Option(min=1, help="Most responses per forward pass; 1 switches batching off.")
+    ] = 64,
+    max_wait_ms: Annotated[
+        float, typer.Option(min=0, help="Longest wait for more requests to fill a batch.")
+    ] = 5.0,
+    max_items: Annotated[int, typer.Option(min=1, help="Most responses per request (413).")] = 1024,
+    max_body_bytes: Annotated[
+        int, typer.Option(min=1, help="Largest request body in bytes (413).")
+    ] = 16 * 2**20,
+    max_queue: Annotated[
+        int, typer.Option(min=1, help="Most requests waiting for a batch (503 beyond).")
+    ] = 4096,
+    normalize: Annotated[
+        bool,
+        typer.Option("--normalize", help="Standardise rewards with the training mean and sd."),
+    ] = False,
+) -> None:
+    """Serve a reward model over HTTP: OpenRLHF's POST /get_reward, POST /rewards, GET /health,
+    /info and /metrics (see docs/serving.md).
+
+    Concurrent requests are micro-batched into one forward pass. Needs the optional extra
+    `serve` (its install command is in docs/serving.md).
+    """
+    from causalpref.serve import ServeOptions, load_served_model, run_server
+    from causalpref.serve.auth import read_token_file
+    from causalpref.serve.server import exposure_warning
+
+    token = read_token_file(token_file) if token_file is not None else None
+    options = ServeOptions(
+        max_batch=max_batch,
+        max_wait_ms=max_wait_ms,
+        max_items=max_items,
+        max_body_bytes=max_body_bytes,
+        max_queue=max_queue,
+        normalize=normalize,
+        token=token,
+    )
+    warning = exposure_warning(host, token)
+    if warning is not None:
+        typer.secho(f"warning: {warning}", fg="yellow", err=True)
+    model = load_served_model(model_dir)
+    typer.echo(f"serving '{model.name}' from {model_dir} on http://{host}:{port}", err=True)
+    run_server(model, options, host=host, port=port)
+
+
+@app.command()
 def methods() -> None:
     """List the registered training methods."""
     from causalpref.methods import available_methods, get_method

@@ -76,13 +76,18 @@ def exchange_text(prompt: Any, completion: Any) -> tuple[str, str]:
                 completion = completion[len(prompt) :]
         prompt = render_chat(prompt)
     if isinstance(completion, list):
-        completion = reply_text(plain_messages(completion))
+        completion = completion_text(completion)
     if not isinstance(prompt, str) or not isinstance(completion, str):
         raise ConfigError(
             "a TRL prompt and completion must each be a string or a list of chat messages, got "
             f"{type(prompt).__name__} and {type(completion).__name__}"
         )
     return prompt, completion
+
+
+def completion_text(messages: list[Any]) -> str:
+    """A completion's chat messages as text, the way the `chat` layout reads a response."""
+    return reply_text(plain_messages(messages))
 
 
 def plain_messages(turns: list[Any]) -> list[dict[str, str]]:
