@@ -91,6 +91,12 @@ def test_simulate_fit_evaluate_round_trip(tmp_path):
     assert splits == {"train", "validation", "test_consistent", "test_inconsistent"}
 
 
+def test_fit_help_offers_the_attribute_option_and_its_default():
+    result = invoke("fit", "--help")
+    assert result.exit_code == 0 and "--attribute" in result.output
+    assert "length_words" in result.output
+
+
 def test_user_mistakes_end_in_one_line_errors(tmp_path):
     missing = invoke("fit", tmp_path / "nope.parquet", "--method", "bt", "--out", tmp_path / "m")
     assert missing.exit_code != 0

@@ -100,6 +100,21 @@ PRECISION_HELP = (
     "CPU has those instructions, else fp32)."
 )
 
+ATTRIBUTE_HELP = (
+    "Attribute that invariant_mmd and odin make the reward ignore, computed from the response "
+    "texts: a registered name (`causalpref attributes DATA` shows each on the pairs) or "
+    "regex:<pattern>. "
+    "Default: the method's (length_words); a column pair the data has is --set attribute=NAME."
+)
+
+
+def _method_settings(method: str, setting: list[str] | None, attribute: str | None) -> dict:
+    """--set KEY=VALUE settings, plus --attribute checked against the method and registry."""
+    from causalpref.methods.attribute_reward import with_attribute_option
+
+    settings = _parse_knobs(setting or [])
+    return settings if attribute is None else with_attribute_option(method, attribute, settings)
+
 SHARE_HELP = (
     "Share of the prompts held out for {role} when the data has no split column (default 0.1)."
 )
@@ -138,6 +153,7 @@ def fit(
             "--set env=source); `causalpref methods` lists the methods.",
         ),
     ] = None,
+    attribute: Annotated[str | None, typer.Option(help=ATTRIBUTE_HELP)] = None,
     validation_share: Annotated[
         float | None, typer.Option(help=SHARE_HELP.format(role="validation (early stopping)"))
     ] = None,
@@ -173,7 +189,7 @@ def fit(
         seed=seed,
         precision=_precision(precision),
         verbose=verbose,
-    ).set_params(**_parse_knobs(setting or []))
+    ).set_params(**_method_settings(method, setting, attribute))
     model.validate_params()
     holdout = _holdout(validation_share, test_share, seed)
     splits = fit_splits(model, _load(data, layout, file_format), holdout)

@@ -10,6 +10,8 @@ from causalpref.evaluate import load_spec, parse_spec, shipped_specs
 # Shipped specs that read a user's file get one here (the file only has to exist to validate).
 NEEDS_DATA = {
     "hh-confounding": "study.hh_confounding.data",
+    "hh-confounding-robust": "study.robust.data",
+    "hh-length-selection": "study.length.data",
     "hh-model-selection": "study.selection.data",
 }
 
@@ -23,6 +25,8 @@ def test_the_shipped_specs_are_the_documented_ones():
         "demo",
         "demo-quick",
         "hh-confounding",
+        "hh-confounding-robust",
+        "hh-length-selection",
         "hh-model-selection",
     ]
 

@@ -29,6 +29,7 @@ shift_split = "test_reversed"
 scenario = "spurious_attribute"
 knobs = {{ n_train = 300, n_validation = 100, n_test = 150 }}
 methods = ["bt", "invariant_mmd"]
+method_settings = {{ invariant_mmd = {{ attribute = "length" }} }}
 clean_ceiling = true
 """
 

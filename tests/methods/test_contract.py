@@ -12,6 +12,7 @@ from causalpref import simulate
 from causalpref.data import PreferenceData
 from causalpref.errors import ConfigError, NotFittedError, PersistenceError, UnknownNameError
 from causalpref.methods import available_methods, get_method, load_model, make_method
+from causalpref.methods.attribute_reward import attribute_methods
 from causalpref.methods.settings import declared_constraints
 
 FAST = {"hidden_dim": 16, "epochs": 2, "lr": 1e-3, "batch_size": 64}
@@ -105,7 +106,9 @@ def test_ties_soft_labels_and_weights_are_accepted(name, scenario):
 
 @pytest.mark.parametrize("name", available_methods())
 def test_missing_required_column_is_a_clear_error(name, scenario):
-    model = make_method(name, **FAST)
+    # The attribute methods read the scenario's own attr.length (length_words would be computed).
+    named = {"attribute": "length"} if name in attribute_methods() else {}
+    model = make_method(name, **FAST, **named)
     extra = model.training_columns()
     drop = "context" if model.uses_context else (extra[0] if extra else "vector.b")
     with pytest.raises(ConfigError, match=f"lacks column.*{drop}.*'{name}'"):

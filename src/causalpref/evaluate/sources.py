@@ -8,6 +8,8 @@ also give its clean counterpart (the same draw with its problem switched off).
 from __future__ import annotations
 
 import functools
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,9 @@ import numpy as np
 from causalpref import simulate
 from causalpref.data import PreferenceData
 from causalpref.data.layouts.relabeled_hh import CONSISTENCY
+from causalpref.data.schema import RESPONSE_A, RESPONSE_B
 from causalpref.errors import ConfigError
+from causalpref.features.attributes import attribute_differences
 from causalpref.methods.scoring import TRAIN, VALIDATION, VALIDATION_ALIASES
 from causalpref.metrics import pairwise_accuracy
 
@@ -74,8 +78,12 @@ class ScenarioSource:
             return f"accuracy on test split '{self.shift_split}'"
         return simulate.get_scenario(self.scenario).shift_name
 
-    def prepare(self) -> None:
+    def prepare(self, points: Sequence[dict[str, Any]] = ()) -> None:
         """Nothing to do before the tasks are sent out: each task simulates its own draw."""
+
+    def featurizer(self):
+        """None: a scenario's vectors come from the scenario, not from a featuriser."""
+        return None
 
     def load(self, point: dict[str, Any], seed: int) -> Splits:
         return _scenario_splits(simulate.make(self.scenario, seed=seed, **self.knobs, **point))
@@ -127,7 +135,7 @@ class FileSource:
         if self.shift_split:
             return self.shift_split
         if self.resample:
-            return RESAMPLERS[self.resample][1]
+            return RESAMPLERS[self.resample].shift_split
         return sorted(s for s in self._by_split(self.table()) if s not in FIT_SPLITS)[0]
 
     def shift_name(self) -> str:
@@ -135,34 +143,44 @@ class FileSource:
 
     @functools.cached_property
     def _loaded(self) -> PreferenceData:
+        data = read_pairs(self.path, self.layout)
+        featurizer = self.featurizer()
+        if featurizer is None:
+            return data
+        return featurizer.transform(data)
+
+    def featurizer(self):
+        """The Featurizer that encodes the file's texts (None for precomputed vectors)."""
         from causalpref.features.featurizer import Featurizer
 
-        data = read_pairs(self.path, self.layout)
         if self.encoder == "precomputed":
-            return data
-        return Featurizer(encoder=self.encoder, cache_dir=self.cache_dir, progress=True).transform(
-            data
-        )
+            return None
+        return Featurizer(encoder=self.encoder, cache_dir=self.cache_dir, progress=True)
 
     def table(self) -> PreferenceData:
         """The file's pairs, with vectors from the encoder (read and encoded once)."""
         return self._loaded
 
-    def prepare(self) -> None:
-        """Read and encode the file once, before the tasks (and their worker processes) get it."""
+    def prepare(self, points: Sequence[dict[str, Any]] = ()) -> None:
+        """Read and encode the file once, before the tasks (and their worker processes) get it,
+        and draw every grid point's splits once, so that a size the file cannot meet fails now
+        rather than hours into the run (pool sizes do not depend on the seed)."""
         self.table()
+        if self.resample:
+            for point in points:
+                self.load(point, seed=0)
 
     def load(self, point: dict[str, Any], seed: int) -> Splits:
         data = self.table()
         if self.resample:
-            resampler, _, needed = RESAMPLERS[self.resample]
-            missing = [c for c in needed if not data.has(c)]
+            resampler = RESAMPLERS[self.resample]
+            missing = [c for c in resampler.columns if not data.has(c)]
             if missing:
                 raise ConfigError(
-                    f"resample '{self.resample}' of {self.path} needs columns {missing}: read the "
-                    "relabelled HH data with layout='relabeled_hh'"
+                    f"resample '{self.resample}' of {self.path} needs columns {missing}: "
+                    f"{resampler.hint}"
                 )
-            parts = resampler(data, seed=seed, **self.resample_settings, **point)
+            parts = resampler.function(data, seed=seed, **self.resample_settings, **point)
         else:
             parts = self._by_split(data)
         tests = {k: v for k, v in parts.items() if k not in FIT_SPLITS}
@@ -256,7 +274,110 @@ def objective_mix(
     return out
 
 
-# name -> (resampler, its shift split, the columns it needs)
+LENGTH_GROUP = "preferred_length"  # what length_selection adds: 'shorter' or 'longer'
+
+
+def length_selection(
+    data: PreferenceData,
+    *,
+    seed: int,
+    share: float,
+    n_train: int,
+    n_validation: int,
+    test_fraction: float,
+    attribute: str = "length_words",
+) -> dict[str, PreferenceData]:
+    """Train / validation in which the preferred response is the shorter one (by `attribute`)
+    in `share` of the pairs, and the seed's fixed test pool: `natural` as it is, `reversed` its
+    pairs whose preferred response is the longer one.
+
+    Pairs whose responses are equally long, or whose label is a tie, are left out everywhere.
+    The pool is held out per seed before any share is drawn, so it is the same at every share;
+    every split gets a column `preferred_length` ('shorter' / 'longer') for group methods.
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ConfigError(f"share={share}: expected the share of shorter-preferred pairs in [0, 1]")
+    data, shorter = _length_direction(data, attribute)
+    rng = np.random.default_rng(seed)
+    test, pools = {}, {}
+    for side, mask in (("shorter", shorter), ("longer", ~shorter)):
+        idx = rng.permutation(np.flatnonzero(mask))
+        n_test = int(round(test_fraction * len(idx)))
+        test[side], pools[side] = idx[:n_test], idx[n_test:]
+    wanted = {
+        name: {"shorter": int(round(share * n)), "longer": n - int(round(share * n))}
+        for name, n in (("train", n_train), ("validation", n_validation))
+    }
+    for side, pool in pools.items():
+        needed = sum(w[side] for w in wanted.values())
+        if needed > len(pool):
+            raise ConfigError(
+                f"length_selection share={share}: training and validation need {needed} pairs "
+                f"whose preferred response is the {side} one (by {attribute}), but only "
+                f"{len(pool)} are outside the test pool ({len(pool) + len(test[side])} such "
+                f"pairs in the file); lower n_train/n_validation (now {n_train}/{n_validation}) "
+                f"or test_fraction (now {test_fraction})"
+            )
+    out = {name: data.take(rows) for name, rows in _consecutive_draws(pools, wanted).items()}
+    out["natural"] = data.take(np.sort(np.concatenate(list(test.values()))))
+    out["reversed"] = data.take(np.sort(test["longer"]))
+    return out
+
+
+def _consecutive_draws(
+    pools: dict[str, np.ndarray], wanted: dict[str, dict[str, int]]
+) -> dict[str, np.ndarray]:
+    """Row indices (sorted) of each named draw: `wanted[name][pool]` rows taken from each
+    (shuffled) pool in turn, so that no row is drawn twice."""
+    taken = {side: 0 for side in pools}
+    out = {}
+    for name, counts in wanted.items():
+        rows = []
+        for side, k in counts.items():
+            rows.append(pools[side][taken[side] : taken[side] + k])
+            taken[side] += k
+        out[name] = np.sort(np.concatenate(rows))
+    return out
+
+
+def _length_direction(data: PreferenceData, attribute: str) -> tuple[PreferenceData, np.ndarray]:
+    """The pairs with a decided label and unequal `attribute`, tagged with `LENGTH_GROUP`, and
+    whether each one's preferred response is the shorter."""
+    labels = data.labels
+    signed = attribute_differences(data, attribute) * np.where(labels > 0.5, 1.0, -1.0)
+    keep = (labels != 0.5) & (signed != 0) & np.isfinite(signed)
+    shorter = signed[keep] < 0
+    group = np.where(shorter, "shorter", "longer")
+    return data.filter(keep).with_columns({LENGTH_GROUP: group}, validate=False), shorter
+
+
+@dataclass(frozen=True)
+class Resampler:
+    """A way to redraw a file's splits per grid point and seed (`resample = { name = ... }`):
+    the function, its shift split, the columns it needs and how to get them."""
+
+    function: Callable[..., dict[str, PreferenceData]]
+    shift_split: str
+    columns: tuple[str, ...]
+    hint: str
+
+    def settings(self) -> dict[str, bool]:
+        """Its setting names (knobs), each mapped to whether it must be given."""
+        params = list(inspect.signature(self.function).parameters.values())[1:]
+        return {p.name: p.default is p.empty for p in params if p.name != "seed"}
+
+
 RESAMPLERS = {
-    "objective_mix": (objective_mix, "inconsistent", ("context", "prompt_type", CONSISTENCY)),
+    "objective_mix": Resampler(
+        objective_mix,
+        "inconsistent",
+        ("context", "prompt_type", CONSISTENCY),
+        "read the relabelled HH data with layout='relabeled_hh'",
+    ),
+    "length_selection": Resampler(
+        length_selection,
+        "reversed",
+        (RESPONSE_A, RESPONSE_B),
+        "it measures length on the response texts; read a file of text pairs (layout auto/hh)",
+    ),
 }

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from causalpref.errors import CausalPrefError, ConfigError
+from causalpref.evaluate.selection import SELECT_RULES
 from causalpref.evaluate.sources import RESAMPLERS, FileSource, ScenarioSource
 from causalpref.evaluate.study import MethodSpec, Study, StudyResult, run_studies, split_point
 
@@ -29,6 +30,8 @@ SHARED_KEYS = {
     "early_stopping",
     "clean_ceiling",
     "methods",
+    "padding_probe",
+    "select",
 }
 SOURCE_KEYS = {
     "scenario",
@@ -43,6 +46,7 @@ SOURCE_KEYS = {
 }
 STUDY_KEYS = SHARED_KEYS | SOURCE_KEYS | {"grid", "title"}
 ALL_METHODS = "all"
+METHOD_GRID = "grid"  # in a methods-table entry: the method's own candidate settings
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,8 @@ def _study(name: str, table: Any, defaults: dict, base_dir: Path) -> tuple[Study
     source, problems = _source(merged, knob_grid, base_dir)
     errors += problems
     methods, problems = _swept_methods(merged, settings, swept)
-    errors += problems + _flag_problems(merged)
+    errors += problems + _flag_problems(merged) + _select_problems(merged, methods, swept)
+    errors += _probe_problems(merged, settings)
     baseline = merged.get("baseline")
     if errors or source is None:
         return None, errors
@@ -203,6 +208,8 @@ def _study(name: str, table: Any, defaults: dict, base_dir: Path) -> tuple[Study
         settings=settings,
         early_stopping=merged.get("early_stopping", True),
         clean_ceiling=merged.get("clean_ceiling", False),
+        padding_probe=merged.get("padding_probe", False),
+        select=merged.get("select"),
     )
     return study, []
 
@@ -235,7 +242,7 @@ def _swept_methods(
 def _flag_problems(merged: dict) -> list[str]:
     errors = [
         f"{key} = {merged[key]!r}: expected true or false"
-        for key in ("early_stopping", "clean_ceiling")
+        for key in ("early_stopping", "clean_ceiling", "padding_probe")
         if not isinstance(merged.get(key, False), bool)
     ]
     if merged.get("clean_ceiling") is True and "scenario" not in merged:
@@ -243,6 +250,39 @@ def _flag_problems(merged: dict) -> list[str]:
             "clean_ceiling = true needs a scenario (a data file has no clean counterpart)"
         )
     return errors
+
+
+def _select_problems(merged: dict, methods: list[MethodSpec], swept: dict) -> list[str]:
+    """`select` names a rule; a method's own grid needs one (else its candidates would share
+    one table row)."""
+    select = merged.get("select")
+    if select is not None and select not in SELECT_RULES:
+        return [f"select = {select!r}: expected one of {list(SELECT_RULES)}"]
+    if select is None:
+        return [
+            f"method '{m.label}' has its own grid {sorted(m.grid)}: set select = \"validation\" "
+            "to choose among its settings on validation data, or give each setting its own label"
+            for m in methods
+            if m.grid
+        ]
+    return [
+        f"setting '{k}' is swept by the grid and by method '{m.label}''s own grid; sweep it once"
+        for m in methods
+        for k in m.grid
+        if k in swept
+    ]
+
+
+def _probe_problems(merged: dict, settings: dict) -> list[str]:
+    """The padding probe re-encodes padded text: a scenario's methods must own a text encoder."""
+    if not merged.get("padding_probe") or "scenario" not in merged:
+        return []
+    if settings.get("encoder", "precomputed") != "precomputed":
+        return []
+    return [
+        "padding_probe = true on a scenario needs methods that encode text themselves: set "
+        'settings = { encoder = "hashing", ... } (a data file is encoded by its own encoder)'
+    ]
 
 
 def _seeds(value: Any) -> tuple[list[int], list[str]]:
@@ -325,6 +365,7 @@ def _file_source(merged: dict, grid: dict, base_dir: Path) -> tuple[FileSource |
         else:
             settings = {k: v for k, v in resample.items() if k != "name"}
             name = resample["name"]
+            errors += _resample_problems(name, settings, grid)
     elif grid:
         errors.append(f"grid {sorted(grid)} on a data file needs a resample table")
     errors += _encoder_problems(merged.get("encoder", "precomputed"))
@@ -339,6 +380,26 @@ def _file_source(merged: dict, grid: dict, base_dir: Path) -> tuple[FileSource |
         resample_settings=settings,
     )
     return (None if errors else source), errors
+
+
+def _resample_problems(name: str, settings: dict, grid: dict) -> list[str]:
+    """Every setting of the resampler known, every required one given (fixed or in the grid)."""
+    known = RESAMPLERS[name].settings()
+    given = {**settings, **grid}
+    errors = [
+        f"resample '{name}' has no setting '{k}' (its settings: {sorted(known)})"
+        for k in given
+        if k not in known
+    ]
+    errors += [
+        f"resample '{name}' needs setting '{k}' (in the resample table or the grid)"
+        for k, required in known.items()
+        if required and k not in given
+    ]
+    errors += [
+        f"resample setting '{k}' is both fixed and in the grid" for k in settings if k in grid
+    ]
+    return errors
 
 
 def _encoder_problems(spec: Any) -> list[str]:
@@ -369,19 +430,44 @@ def _methods(
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         specs = [MethodSpec(m, m) for m in value]
     elif isinstance(value, dict):
-        specs = []
-        for label, entry in value.items():
-            entry = dict(entry) if isinstance(entry, dict) else {}
-            specs.append(MethodSpec(label, entry.pop("method", label), entry))
+        specs, errors = _method_table(value)
+        if errors:
+            return [], errors
     else:
         return [], [f'methods = {value!r}: expected a list of names, "all", or a table']
     specs, errors = _with_method_settings(specs, per_method or {})
     for spec in specs:
-        try:
-            make_method(spec.method, **{**settings, **spec.settings}).validate_params()
-        except CausalPrefError as err:
-            errors.append(f"method '{spec.label}': {err}")
+        for candidate in _first_and_each(spec.grid):
+            try:
+                make_method(
+                    spec.method, **{**settings, **spec.settings, **candidate}
+                ).validate_params()
+            except CausalPrefError as err:
+                if f"method '{spec.label}': {err}" not in errors:
+                    errors.append(f"method '{spec.label}': {err}")
     return specs, errors
+
+
+def _method_table(value: dict) -> tuple[list[MethodSpec], list[str]]:
+    """Specs from `label = { method = ..., grid = { setting = [values] }, setting = value }`."""
+    specs, errors = [], []
+    for label, entry in value.items():
+        entry = dict(entry) if isinstance(entry, dict) else {}
+        grid, problems = _grid(entry.pop(METHOD_GRID, {}))
+        errors += [f"method '{label}': {p}" for p in problems]
+        errors += [
+            f"method '{label}': setting '{k}' is both fixed and in its grid"
+            for k in grid
+            if k in entry
+        ]
+        specs.append(MethodSpec(label, entry.pop("method", label), entry, grid))
+    return specs, errors
+
+
+def _first_and_each(grid: dict[str, tuple]) -> list[dict[str, Any]]:
+    """Grid points to check: the first values, then each other value beside the others' first."""
+    first = {k: v[0] for k, v in grid.items()}
+    return [first] + [{**first, k: v} for k, values in grid.items() for v in values[1:]]
 
 
 def _with_method_settings(
@@ -403,7 +489,8 @@ def _with_method_settings(
         if m not in available_methods()
     ]
     merged = [
-        MethodSpec(s.label, s.method, {**per_method.get(s.method, {}), **s.settings}) for s in specs
+        MethodSpec(s.label, s.method, {**per_method.get(s.method, {}), **s.settings}, s.grid)
+        for s in specs
     ]
     return merged, errors
 

@@ -5,9 +5,9 @@ A known spurious attribute Z (length, sycophancy, ...) is recorded per response 
 representation phi look the same whatever Z is: penalty * sum over quantile bins b of Z of
 MMD^2(P(phi | Z in b), P(phi)), estimated per mini-batch with an RBF kernel whose bandwidth is
 the median heuristic. The attribute is needed to fit, never to score; when the data lacks its
-columns it is computed from the response texts (attribute="length_words", "regex:<pattern>", ...).
-
-`AttributeReward` (the attribute setting, its columns and checks) is shared with `odin`.
+columns it is computed from the response texts (attribute="length_words", the default,
+"regex:<pattern>", ...). The attribute setting, its columns and checks are `AttributeReward`'s
+(methods/attribute_reward.py), shared with `odin`.
 """
 
 from __future__ import annotations
@@ -18,18 +18,11 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
-from causalpref.data import PreferenceData
-from causalpref.errors import ConfigError, UnknownNameError
-from causalpref.features.attributes import add_attributes, available_attributes, get_attribute
-from causalpref.methods.base import RewardModel
-from causalpref.methods.inputs import has_texts
+from causalpref.methods.attribute_reward import ATTRIBUTE_KEY, AttributeReward
 from causalpref.methods.registry import register_method
-from causalpref.methods.settings import BOOL, WIDTH, Interval, NonEmptyString, setting
+from causalpref.methods.settings import BOOL, Interval, setting
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
-from causalpref.metrics import worst_group_accuracy
-from causalpref.models.reward_nets import RewardNet, SingleRewardNet
-
-ATTRIBUTE_KEY = "attribute"
+from causalpref.models.reward_nets import RewardNet
 
 
 # -- MMD ----------------------------------------------------------------------------------------
@@ -84,95 +77,6 @@ def attribute_bin_edges(values: np.ndarray, n_bins: int) -> list[float]:
     """Inner quantile edges splitting `values` into `n_bins` bins (repeated edges merged)."""
     inner = np.quantile(values, np.linspace(0.0, 1.0, n_bins + 1)[1:-1])
     return [float(e) for e in np.unique(inner)]
-
-
-# -- shared base of attribute methods ------------------------------------------------------------
-@dataclass(kw_only=True, eq=False, repr=False)
-class AttributeReward(RewardModel):
-    """A method that reads one per-response attribute `attr.<attribute>.a/.b` during training;
-    when the data lacks those columns the attribute is computed from the response texts through
-    the attribute registry (causalpref.features.attributes)."""
-
-    attribute: str = setting(
-        "length",
-        NonEmptyString(),
-        hint="read from columns attr.<attribute>.a / .b, or computed from the text when it is "
-        "a registered attribute such as 'length_words' or 'regex:<pattern>'",
-    )
-    latent_dim: int = setting(64, WIDTH)
-
-    def attribute_columns(self) -> list[str]:
-        """The two training columns holding the attribute of responses a and b."""
-        return [f"attr.{self.attribute}.a", f"attr.{self.attribute}.b"]
-
-    def training_columns(self) -> list[str]:
-        """The attribute is needed to fit, never to score."""
-        return self.attribute_columns()
-
-    def _add_derived_columns(self, data: PreferenceData) -> PreferenceData:
-        """attr.<attribute>.a/.b computed from the texts when missing and the name is known."""
-        if all(data.has(c) for c in self.attribute_columns()) or not has_texts(data):
-            return data
-        try:
-            attribute = get_attribute(self.attribute)
-        except (ConfigError, UnknownNameError):
-            return data  # _check_columns names the missing columns and the setting
-        encoder = None
-        if attribute.needs == "encoder":
-            encoder = self.featurizer().encoder_object()
-        return add_attributes(data, [self.attribute], encoder=encoder)
-
-    def _check_columns(self, data: PreferenceData, what: str, training: bool = False) -> None:
-        """As the base check, but a missing attribute column names the `attribute` setting."""
-        missing = [c for c in self.attribute_columns() if not data.has(c)] if training else []
-        if missing:
-            raise ConfigError(
-                f"{what} lacks column(s) {missing} needed by method '{self.name}' with "
-                f"attribute={self.attribute!r}: add the attribute per response (e.g. "
-                f"causalpref.features.attributes.add_attributes(data, {self.attribute!r})), pass "
-                f"the response texts with a registered attribute (one of "
-                f"{available_attributes()} or regex:<pattern>), or set attribute=... to one the "
-                f"data has; it has: {data.columns}"
-            )
-        super()._check_columns(data, what, training)
-
-    def _selects_by_groups(self, validation: PreferenceData) -> bool:
-        """Early stopping scores the worst attribute group when validation has the attribute."""
-        return all(validation.has(c) for c in self.attribute_columns())
-
-    def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
-        """Worst accuracy over pairs where the attribute agrees with the label and where it
-        does not: a reward that leans on the attribute fails the second group."""
-        a, b = (np.asarray(validation.column(c), dtype=float) for c in self.attribute_columns())
-        agrees = np.sign(a - b) == np.sign(validation.labels - 0.5)
-        return worst_group_accuracy(margins, validation.labels, agrees)
-
-    def _pair_extras(self, data: PreferenceData) -> dict[str, np.ndarray]:
-        """The attribute of both responses as an (n, 2) float array; every value must be finite."""
-        columns = self.attribute_columns()
-        values = np.column_stack([self._numeric(data, c) for c in columns])
-        bad = ~np.isfinite(values)
-        if bad.any():
-            counts = {c: int(n) for c, n in zip(columns, bad.sum(axis=0), strict=True) if n}
-            raise ConfigError(
-                f"attribute={self.attribute!r}: non-finite or missing values {counts} in the "
-                f"training data; method '{self.name}' needs the attribute of every training "
-                f"response: drop or impute those rows"
-            )
-        return {ATTRIBUTE_KEY: values.astype(np.float32)}
-
-    def _numeric(self, data: PreferenceData, column: str) -> np.ndarray:
-        """Column `column` as float64 (nulls become NaN); text is an error naming the setting."""
-        try:
-            return data.column(column).astype(np.float64)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"column '{column}' (attribute={self.attribute!r}) holds non-numeric values; "
-                f"method '{self.name}' needs a number per response, e.g. a length"
-            ) from None
-
-    def _build_net(self, input_dim: int, n_contexts: int) -> RewardNet:
-        return SingleRewardNet(input_dim, hidden_dim=self.hidden_dim, latent_dim=self.latent_dim)
 
 
 # -- the method ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """ODIN, disentangled reward against length hacking (Chen et al., ICML 2024): `odin`.
 
-Two linear heads on shared features: r_Q (quality) and r_L (the attribute, length by default).
+Two linear heads on shared features: r_Q (quality) and r_L (the attribute; by default
+length_words, the word count, computed from the texts when the data lacks attr.<name>.a/.b).
 Training fits the labels with Bradley-Terry on r_Q + r_L and adds
 length_penalty * [(1 - corr(r_L, Z)) + |corr(r_Q, Z)|] + orthogonality_penalty * |cos(w_Q, w_L)|,
 the correlations taken over the batch's responses (both sides). Afterwards only r_Q is the reward:
@@ -15,7 +16,7 @@ from numbers import Real
 
 import torch
 
-from causalpref.methods.invariance import ATTRIBUTE_KEY, AttributeReward
+from causalpref.methods.attribute_reward import ATTRIBUTE_KEY, AttributeReward
 from causalpref.methods.registry import register_method
 from causalpref.methods.settings import Interval, setting
 from causalpref.methods.training import PairBatch, bradley_terry_loss

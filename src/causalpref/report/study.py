@@ -11,6 +11,8 @@ import numpy as np
 
 from causalpref._atomic import write_text
 from causalpref._json import dumps
+from causalpref.evaluate.padding_probe import PADDING_RISE
+from causalpref.evaluate.selection import CHOSEN
 from causalpref.evaluate.spec import StudySpec
 from causalpref.evaluate.study import StudyResult
 from causalpref.outputs import output_folder
@@ -35,6 +37,7 @@ def write_study_outputs(
 def _write_report(spec: StudySpec, results: Sequence[StudyResult], out: Path) -> str:
     """Write the report files into folder `out`; return the console text."""
     rows = [_plain(r) for result in results for r in result.rows]
+    every_row = [_plain(r) for result in results for r in result.all_rows()]
     if spec.report == "demo":
         from causalpref.report.replication import write_demo_outputs
 
@@ -45,12 +48,13 @@ def _write_report(spec: StudySpec, results: Sequence[StudyResult], out: Path) ->
         return write_bench_outputs(results, spec.raw, out)
     if spec.report == "hh-confounding":
         return _write_hh(spec, rows, out)
-    return _write_generic(spec, results, rows, out)
+    return _write_generic(spec, results, every_row, out)
 
 
 def study_table(result: StudyResult, markdown: bool = False) -> str:
-    """Per method (and grid point): the shift metric, gain over the baseline, gap closed to the
-    oracle and to the clean-data ceiling, accuracy on every test split, seeds."""
+    """Per method (and grid point): the settings chosen on validation (under `select`), the
+    shift metric, gain over the baseline, gap closed to the oracle and to the clean-data
+    ceiling, accuracy on every test split, the padding rise (with the probe), seeds."""
     cells = [c for c in result.summary() if "skipped" not in c]
     if not cells:
         return "(every method was skipped)"
@@ -62,28 +66,32 @@ def _table_rows(result: StudyResult, cells: list[dict]) -> tuple[list[str], list
     splits = [k for k in cells[0] if k.endswith("_accuracy") and _is_split_metric(k)]
     has_oracle = any(not math.isnan(c["oracle"][0]) for c in cells)
     has_clean = any("clean" in c for c in cells)
-    header = [*result.grid_keys, "method", "shift metric %", f"gain over {result.baseline} (pts)"]
+    has_chosen = any(c.get(CHOSEN) for c in cells)
+    has_probe = any(PADDING_RISE in c for c in cells)
+    header = [*result.grid_keys, "method"] + ["chosen on validation (seeds)"] * has_chosen
+    header += ["shift metric %", f"gain over {result.baseline} (pts)"]
     header += ["gap closed (oracle)"] * has_oracle
     header += ["clean ceiling %", "gap closed (clean)"] * has_clean
-    header += [f"{s.removesuffix('_accuracy')} %" for s in splits] + ["fit s", "seeds"]
+    header += [f"{s.removesuffix('_accuracy')} %" for s in splits]
+    header += ["padding rise %"] * has_probe + ["fit s", "seeds"]
     body = []
     for c in cells:
-        line = [str(c[k]) for k in result.grid_keys]
-        line += [c["method"], format_mean_se(c["shift_metric"]), format_mean_se(c["gain"])]
+        line = [str(c[k]) for k in result.grid_keys] + [c["method"]]
+        line += [c.get(CHOSEN) or "-"] * has_chosen
+        line += [format_mean_se(c["shift_metric"]), format_mean_se(c["gain"])]
         line += [_percent(c["gap_closed"])] * has_oracle
         if has_clean:
             line += [format_mean_se(c.get("clean", (math.nan, math.nan)))]
             line += [_percent(c.get("clean_gap_closed", math.nan))]
         line += [format_mean_se(c.get(s, (math.nan, math.nan))) for s in splits]
+        line += [format_mean_se(c.get(PADDING_RISE, (math.nan, math.nan)))] * has_probe
         seconds = c.get("seconds", (math.nan, math.nan))[0]
         body.append([*line, "-" if math.isnan(seconds) else f"{seconds:.1f}", str(c["seeds"])])
     if has_oracle:
         oracle = next(c["oracle"] for c in cells)
         blank = [""] * len(result.grid_keys)
-        body.append(
-            [*blank, "oracle", format_mean_se(oracle), "", "100%"]
-            + [""] * (len(header) - len(blank) - 4)
-        )
+        start = [*blank, "oracle"] + [""] * has_chosen + [format_mean_se(oracle), "", "100%"]
+        body.append(start + [""] * (len(header) - len(start)))
     return header, body
 
 
@@ -151,8 +159,11 @@ _EXPLAIN = (
     "over seeds (same data per seed); `gap closed (oracle)` is that gain as a share of the gap "
     "between the baseline and the true reward; `clean ceiling` is the same method fitted on the "
     "same amount of data with the scenario's problem switched off, and `gap closed (clean)` the "
-    "gain as a share of the gap between the baseline and that ceiling. Every number is computed "
-    "from `results.json` in this folder."
+    "gain as a share of the gap between the baseline and that ceiling. `chosen on validation` "
+    "names the settings a study with `select` kept per seed (best validation score; test rows "
+    "never seen) and `padding rise` is the share of test responses whose reward rises when "
+    "content-free padding is appended. Every number is computed from `results.json` in this "
+    "folder (under `select`, its rows with `selected` true)."
 )
 
 
