@@ -100,6 +100,10 @@ PRECISION_HELP = (
     "CPU has those instructions, else fp32)."
 )
 
+
+SHARE_HELP = (
+    "Share of the prompts held out for {role} when the data has no split column (default 0.1)."
+)
 ATTRIBUTE_HELP = (
     "Attribute that invariant_mmd and odin make the reward ignore, computed from the response "
     "texts: a registered name (`causalpref attributes DATA` shows each on the pairs) or "
@@ -114,10 +118,6 @@ def _method_settings(method: str, setting: list[str] | None, attribute: str | No
 
     settings = _parse_knobs(setting or [])
     return settings if attribute is None else with_attribute_option(method, attribute, settings)
-
-SHARE_HELP = (
-    "Share of the prompts held out for {role} when the data has no split column (default 0.1)."
-)
 
 
 @app.command()
@@ -138,10 +138,15 @@ def fit(
     layout: Annotated[str, typer.Option(help=LAYOUT_HELP)] = "auto",
     file_format: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     cache_dir: Annotated[Path | None, typer.Option(help=CACHE_HELP)] = None,
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 10,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-4,
-    hidden_dim: Annotated[int, typer.Option(help="Width of hidden layers.")] = 512,
-    batch_size: Annotated[int, typer.Option(help="Pairs per batch.")] = 256,
+    epochs: Annotated[
+        int | None,
+        typer.Option(help="Training epochs. Default: derived from a step budget (--set steps=N)."),
+    ] = None,
+    lr: Annotated[float | None, typer.Option(help="Adam learning rate. Default: 1e-3.")] = None,
+    hidden_dim: Annotated[
+        int | None, typer.Option(help="Width of hidden layers. Default: 512.")
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Pairs per batch. Default: 128.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     precision: Annotated[str, typer.Option(help=PRECISION_HELP)] = "fp32",
     verbose: Annotated[bool, typer.Option("--verbose/--quiet", help="Per-epoch progress.")] = True,
@@ -170,22 +175,22 @@ def fit(
     scores only the test rows.
     """
     from causalpref.methods import make_method
+    from causalpref.methods.fit_report import probe_summary
     from causalpref.methods.holdout import fit_on, fit_splits
     from causalpref.methods.persistence import check_model_destination
     from causalpref.methods.scoring import accuracy_by_split, shown_accuracy
 
     check_model_destination(out, overwrite=overwrite, inputs=[data], option="--out")
     _check_cache(cache_dir)
-    chosen = {"encoder": encoder} if encoder is not None else {}
+    given = dict(
+        encoder=encoder, epochs=epochs, lr=lr, hidden_dim=hidden_dim, batch_size=batch_size
+    )
+    chosen = {name: value for name, value in given.items() if value is not None}
     model = make_method(
         method,
         **chosen,
         cache_dir=cache_dir,
         context=context,
-        epochs=epochs,
-        lr=lr,
-        hidden_dim=hidden_dim,
-        batch_size=batch_size,
         seed=seed,
         precision=_precision(precision),
         verbose=verbose,
@@ -197,6 +202,7 @@ def fit(
     for note in splits.notes:
         typer.echo(f"note: {note}", err=True)
     fit_on(model, splits)
+    typer.echo(probe_summary(model))
     if (test := splits.part("test")) is not None:
         accuracy = shown_accuracy(accuracy_by_split(model, test)["accuracy"])
         typer.echo(f"test accuracy {accuracy} on {len(test)} held-out pairs")

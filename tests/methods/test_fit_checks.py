@@ -44,11 +44,12 @@ def text_pairs(n=30, a=None, b=None):
 
 
 def fit_quietly(model, data, validation=None):
-    """Fit and return the warnings it emitted."""
+    """Fit and return the warnings it emitted about the data (a one-epoch fit of 40 pairs does
+    not train, which `fit_report` says in warnings of its own, tested in test_fit_report.py)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(data, validation=validation)
-    return [str(w.message) for w in caught]
+    return [str(w.message) for w in caught if not str(w.message).startswith("method '")]
 
 
 def test_clean_data_fits_without_warnings():

@@ -27,6 +27,14 @@ from causalpref.models.precision import autocast
 from causalpref.models.reward_nets import RewardNet
 
 EVAL_BATCH = 8192
+# The default training length, in optimizer steps rather than epochs (measured in
+# docs/performance.md, "Default training settings"): 1,409 pairs at 256 a batch get up to 200
+# epochs (early stopping ends them after 15 or so), 100,000 pairs get 6.
+STEP_BUDGET = 2000
+# Early stopping needs a few epochs to choose among, and a budget over tiny data should not spin
+# for thousands of epochs that patience would cut anyway.
+MIN_BUDGET_EPOCHS = 3
+MAX_BUDGET_EPOCHS = 200
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,13 @@ class TrainSettings:
     precision: str = "fp32"
 
 
+def budget_epochs(steps: int, n_pairs: int, batch_size: int) -> int:
+    """Epochs that take about `steps` optimizer steps over `n_pairs` pairs, within
+    [MIN_BUDGET_EPOCHS, MAX_BUDGET_EPOCHS]."""
+    per_epoch = max(math.ceil(n_pairs / batch_size), 1)
+    return min(max(math.ceil(steps / per_epoch), MIN_BUDGET_EPOCHS), MAX_BUDGET_EPOCHS)
+
+
 def pair_margins(net: RewardNet, pairs: PairTensors) -> np.ndarray:
     """r_a - r_b for every pair, in evaluation mode and without gradients."""
     rewards = pair_rewards(net, pairs)
@@ -229,7 +244,8 @@ def train_net(
     """Adam over shuffled mini-batches; keeps the weights of the best validation epoch.
 
     The best epoch is the one with the highest `selection(margins)` on the validation pairs when
-    given (e.g. worst-group accuracy), else the highest validation accuracy.
+    given (e.g. worst-group accuracy), else the lowest validation loss (smoother than accuracy,
+    which a few hundred pairs make noisy; docs/performance.md, "Default training settings").
 
     Returns the per-epoch history and the best epoch (1-based; the last epoch without validation).
     """
@@ -238,7 +254,7 @@ def train_net(
         net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay, fused=True
     )
     history: list[dict] = []
-    best_acc, best_epoch, best_state = -math.inf, 0, None
+    best_score, best_epoch, best_state = -math.inf, 0, None
     net.train()
     shuffled = None
     for epoch in range(1, settings.epochs + 1):
@@ -258,17 +274,18 @@ def train_net(
         if validation is not None and len(validation):
             margins = pair_margins(net, validation)
             row["validation_accuracy"] = pairwise_accuracy(margins, validation.label.numpy())
+            row["validation_loss"] = validation_loss(margins, validation)
             if selection is not None:
                 row["validation_score"] = selection(margins)
         row["seconds"] = time.perf_counter() - start
         history.append(row)
         if settings.verbose:
             print(_format_epoch(row, settings.epochs), file=sys.stderr)
-        acc = row.get("validation_score", row.get("validation_accuracy", math.nan))
-        if math.isnan(acc):  # no validation, or no decided validation pair: keep the latest
-            acc = float(epoch)
-        if acc > best_acc:
-            best_acc, best_epoch = acc, epoch
+        score = row.get("validation_score", -row.get("validation_loss", math.nan))
+        if math.isnan(score):  # no validation, or no weighted validation pair: keep the latest
+            score = float(epoch)
+        if score > best_score:
+            best_score, best_epoch = score, epoch
             best_state = copy.deepcopy(net.state_dict())
         elif settings.patience is not None and epoch - best_epoch >= settings.patience:
             break
@@ -276,6 +293,14 @@ def train_net(
         net.load_state_dict(best_state)
     net.eval()
     return history, best_epoch
+
+
+def validation_loss(margins: np.ndarray, pairs: PairTensors) -> float:
+    """The weighted Bradley-Terry loss of `margins` on `pairs` (NaN when no pair weighs)."""
+    target, weight = pairs.label.double(), pairs.weight.double()
+    losses = F.binary_cross_entropy_with_logits(torch.from_numpy(margins), target, reduction="none")
+    total = float(weight.sum())
+    return float((losses * weight).sum()) / total if total > 0 else math.nan
 
 
 def _format_epoch(row: dict, epochs: int) -> str:

@@ -70,7 +70,9 @@ def test_the_real_split_has_the_papers_consistent_and_inconsistent_counts():
     """README of the shared data: consistent 1,105 helpful + 1,004 harmless; inconsistent
     1,052 + 882."""
     data = read_preferences(require(RELABELED_FILE))
-    counts = collections.Counter(zip(data.column("consistency"), data.column("objective")))
+    counts = collections.Counter(
+        zip(data.column("consistency"), data.column("objective"), strict=True)
+    )
     assert counts == {
         ("consistent", "helpful"): 1105,
         ("consistent", "harmless"): 1004,
