@@ -40,15 +40,6 @@ PROMPTS = [
 RESPONSES = ["4", "Paris, of course.", "Hi! 👋", "Muy bien, 谢谢.", "Empty prompt.", "<|eot_id|>"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _private_embedding_cache(tmp_path_factory):
-    """Scoring text may use the default embedding cache; keep it out of the user's home."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("CAUSALPREF_CACHE", str(tmp_path_factory.mktemp("embedding-cache")))
-    yield
-    patch.undo()
-
-
 def training_pairs(n: int = 40) -> PreferenceData:
     """Text pairs where a helpful answer beats a curt one, each under one of two contexts."""
     return PreferenceData.from_columns(

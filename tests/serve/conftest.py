@@ -15,15 +15,6 @@ from tests.shared_data import HH_HARMLESS, require
 FAST = {"hidden_dim": 16, "epochs": 2, "lr": 1e-3, "batch_size": 32, "seed": 0}
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_embedding_cache(tmp_path_factory):
-    """Fits on text use the default cache; keep it out of the user's home during tests."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("CAUSALPREF_CACHE", str(tmp_path_factory.mktemp("embedding-cache")))
-    yield
-    patch.undo()
-
-
 @pytest.fixture(scope="session")
 def hh_pairs():
     """The first 80 HH-RLHF harmless pairs, with a two-valued `context` column."""
