@@ -18,7 +18,6 @@ import numpy as np
 
 from causalpref import simulate
 from causalpref.data import PreferenceData
-from causalpref.data.layouts.relabeled_hh import CONSISTENCY
 from causalpref.data.schema import RESPONSE_A, RESPONSE_B
 from causalpref.errors import ConfigError
 from causalpref.features.attributes import attribute_differences
@@ -269,7 +268,7 @@ def objective_mix(
                 taken[(tt, cc)] += k
         out[name] = data.take(np.sort(draw_rng.permutation(np.concatenate(rows))))
     test_rows = data.take(np.sort(np.concatenate(test)))
-    same = test_rows.column(CONSISTENCY) == "consistent"
+    same = test_rows.column("prompt_type") == test_rows.column("context")
     out["consistent"], out["inconsistent"] = test_rows.filter(same), test_rows.filter(~same)
     return out
 
@@ -371,7 +370,7 @@ RESAMPLERS = {
     "objective_mix": Resampler(
         objective_mix,
         "inconsistent",
-        ("context", "prompt_type", CONSISTENCY),
+        ("context", "prompt_type"),
         "read the relabelled HH data with layout='relabeled_hh'",
     ),
     "length_selection": Resampler(
