@@ -31,6 +31,7 @@ TOP = {
     "metrics",
     "progress",
     "_atomic",
+    "failures",
     "_interval",
     "_json",
     "outputs",

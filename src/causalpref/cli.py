@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import sys
+import traceback
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +13,8 @@ import numpy as np
 import typer
 
 from causalpref._json import dumps
-from causalpref.errors import CausalPrefError, ConfigError
+from causalpref.errors import ConfigError
+from causalpref.failures import bug_report, failure_message
 from causalpref.outputs import FILE, OVERWRITE_HELP, check_folder_writable, check_output
 
 app = typer.Typer(
@@ -176,7 +177,7 @@ def fit(
     """
     from causalpref.methods import make_method
     from causalpref.methods.fit_report import probe_summary
-    from causalpref.methods.holdout import fit_on, fit_splits
+    from causalpref.methods.holdout import fit_on, fit_splits, requested_holdout
     from causalpref.methods.persistence import check_model_destination
     from causalpref.methods.scoring import accuracy_by_split, shown_accuracy
 
@@ -196,7 +197,7 @@ def fit(
         verbose=verbose,
     ).set_params(**_method_settings(method, setting, attribute))
     model.validate_params()
-    holdout = _holdout(validation_share, test_share, seed)
+    holdout = requested_holdout(validation_share, test_share, seed)
     splits = fit_splits(model, _load(data, layout, file_format), holdout)
     typer.echo(f"fitting '{method}': {splits.describe()}", err=True)
     for note in splits.notes:
@@ -670,21 +671,6 @@ def _run_spec(
     typer.echo(write_study_outputs(spec, results, out, overwrite=overwrite))
 
 
-def _holdout(validation_share: float | None, test_share: float | None, seed: int):
-    """The prompt hold-out the options ask for; None (the default shares, or the file's own
-    split column) when neither is given."""
-    from causalpref.data.splits import PromptSplit
-
-    if validation_share is None and test_share is None:
-        return None
-    defaults = PromptSplit()
-    return PromptSplit(
-        validation=defaults.validation if validation_share is None else validation_share,
-        test=defaults.test if test_share is None else test_share,
-        seed=seed,
-    )
-
-
 def _precision(value: str) -> str:
     """--precision resolved (auto -> this CPU's choice), or exit 2 naming the valid values."""
     from causalpref.models.precision import resolve_precision
@@ -742,7 +728,8 @@ def main() -> None:
     except Exception as err:  # noqa: BLE001 - the one place every failure is reported
         message = failure_message(err)
         if message is None:
-            report_bug()
+            traceback.print_exc()
+            typer.secho(bug_report(sys.argv[1:]), fg="red", err=True)
             sys.exit(1)
         typer.secho(f"error: {message}", fg="red", err=True)
         sys.exit(2)
@@ -758,78 +745,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 PACKAGE_DIR = str(Path(__file__).resolve().parent)
 INTERRUPTED = 130
-OS_HINTS = {
-    errno.ENOENT: "check the path",
-    errno.EACCES: "check its permissions, or choose another path",
-    errno.EPERM: "check its permissions, or choose another path",
-    errno.EISDIR: "it is a folder; pass a file",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.ENOSPC: "free some space, or write somewhere else",
-    errno.EDQUOT: "free some space, or write somewhere else",
-    errno.EROFS: "the file system is read-only; choose another path",
-}
-
-
-def failure_message(err: BaseException) -> str | None:
-    """The one-line message of an expected failure; None for a bug."""
-    if isinstance(err, CausalPrefError):
-        return str(err)
-    if isinstance(err, OSError):
-        return _os_message(err)
-    if isinstance(err, UnicodeDecodeError):
-        return (
-            f"cannot decode text as {err.encoding} (byte {err.start}: {err.reason}); save the "
-            "file as UTF-8"
-        )
-    if isinstance(err, UnicodeEncodeError):
-        bad = err.object[err.start : err.end]
-        return (
-            f"text cannot be written as {err.encoding}: {bad!r} at character {err.start} "
-            f"({err.reason}; a lone surrogate such as '\\ud800' is not text); fix or drop "
-            "that value"
-        )
-    if isinstance(err, UnicodeError):
-        return f"text could not be decoded or encoded ({err}); save the file as UTF-8"
-    if isinstance(err, RecursionError):
-        return (
-            "the input is nested too deeply to process (Python's recursion limit); flatten the "
-            "nested values (chat lists, JSON cells) or drop those rows"
-        )
-    if isinstance(err, MemoryError):
-        return (
-            "out of memory; use a smaller input, a smaller --batch-size or --hidden-dim, or a "
-            "machine with more memory"
-        )
-    return None
-
-
-def _os_message(err: OSError) -> str:
-    """'<path>: <what>; <hint>' for an OS error."""
-    what = err.strerror or str(err)
-    where = err.filename
-    if where is not None and err.filename2 is not None:
-        where = f"{err.filename} -> {err.filename2}"
-    hint = OS_HINTS.get(err.errno)
-    text = f"{where}: {what}" if where is not None else what
-    return f"{text}; {hint}" if hint else text
-
-
-def report_bug() -> None:
-    """Print the traceback of the exception being handled and ask for a report."""
-    import shlex
-    import traceback
-
-    from causalpref import __version__
-
-    traceback.print_exc()
-    command = shlex.join(["causalpref", *sys.argv[1:]])
-    typer.secho(
-        f"causalpref {__version__} failed unexpectedly running `{command}`: this is a bug; "
-        "please report it with the traceback above, this line and the Python version "
-        f"({sys.version.split()[0]})",
-        fg="red",
-        err=True,
-    )
 
 
 if __name__ == "__main__":

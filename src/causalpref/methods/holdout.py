@@ -84,6 +84,21 @@ def fit_splits(model: Any, data: PreferenceData, holdout: PromptSplit | None = N
     return splits
 
 
+def requested_holdout(
+    validation_share: float | None, test_share: float | None, seed: int
+) -> PromptSplit | None:
+    """The prompt hold-out that options ask for (a missing share takes its default); None when
+    neither is given, so a file's split column or the default hold-out applies."""
+    if validation_share is None and test_share is None:
+        return None
+    defaults = PromptSplit()
+    return PromptSplit(
+        validation=defaults.validation if validation_share is None else validation_share,
+        test=defaults.test if test_share is None else test_share,
+        seed=seed,
+    )
+
+
 def fit_with_holdout(
     model: Any, data: PreferenceData, holdout: PromptSplit | None = None
 ) -> FitSplits:
