@@ -38,6 +38,36 @@ def worst_group_accuracy(margin: np.ndarray, labels: np.ndarray, groups: np.ndar
     return min(scores) if scores else float("nan")
 
 
+def bradley_terry_nll(margin: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-pair Bradley-Terry loss -[y log s(m) + (1 - y) log s(-m)]; soft labels and ties
+    (0.5) count, so a confident margin on a tie costs what it should."""
+    margin = np.asarray(margin, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.float64)
+    return np.logaddexp(0.0, -margin) * labels + np.logaddexp(0.0, margin) * (1.0 - labels)
+
+
+def group_balanced_loss(
+    margin: np.ndarray, labels: np.ndarray, groups: np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    """Mean over groups of each group's weighted Bradley-Terry loss: the risk on a mix in which
+    every group weighs the same (groups without weight are left out; NaN when none has any).
+
+    Robust methods choose their epoch and settings by it. Unlike the worst group's accuracy it
+    does not reward a model at chance for being equally poor everywhere, and a group of 10 pairs
+    moves it smoothly rather than in steps of 10%.
+    """
+    nll = bradley_terry_nll(margin, labels)
+    weights = np.ones_like(nll) if weights is None else np.asarray(weights, dtype=np.float64)
+    groups = np.asarray(groups)
+    losses = []
+    for g in np.unique(groups):
+        member = groups == g
+        mass = weights[member].sum()
+        if mass > 0:
+            losses.append(float((nll[member] * weights[member]).sum() / mass))
+    return float(np.mean(losses)) if losses else float("nan")
+
+
 def mean_se(values: Iterable[float]) -> tuple[float, float]:
     """Mean and standard error (sample s.d. / sqrt(n)) over seeds; s.e. is NaN for one value."""
     arr = np.asarray(list(values), dtype=np.float64)

@@ -152,3 +152,16 @@ def test_the_bench_shortcut_narrows_the_shipped_spec(tmp_path):
     ]
     bad = CliRunner().invoke(app, ["bench", "--scenarios", "nope", "--out", str(tmp_path)])
     assert bad.exit_code != 0
+
+
+def test_a_fits_warnings_are_kept_in_its_row_instead_of_printed(recwarn):
+    stuck = dataclasses.replace(
+        TINY,
+        methods=(MethodSpec("bt", "bt"),),
+        seeds=(0,),
+        settings={"hidden_dim": 16, "epochs": 2, "lr": 1e-7},
+        early_stopping=True,
+    )
+    (row,) = stuck.run(progress=lambda msg: None).rows
+    assert any("ln 2" in w for w in row["warnings"]), row.get("warnings")
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]

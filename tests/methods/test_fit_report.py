@@ -61,10 +61,10 @@ def test_a_first_best_epoch_is_a_hint_beside_another_finding_only():
     assert any("first of 3" in f for f in found) and len(found) == 3
 
 
-def test_worst_group_selection_at_chance_names_the_better_epoch():
+def test_group_selection_at_chance_names_the_better_epoch():
     history = _history([0.6, 0.5, 0.45], [0.66, 0.70, 0.52])
     (finding,) = training_findings(history, 3, 400, selects_by_groups=True)
-    assert "worst group" in finding and "epoch by accuracy was 2 (0.700)" in finding
+    assert "own score" in finding and "epoch by accuracy was 2 (0.700)" in finding
 
 
 def _learnable(n: int, seed: int, shuffle_labels: bool = False) -> PreferenceData:

@@ -16,6 +16,7 @@ import dataclasses
 import itertools
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ from causalpref.methods import make_method
 from causalpref.metrics import mean_se
 
 SHIFT = "shift_metric"
+WARNINGS = "warnings"  # what a fit warned about (did not train, ...), kept in its row
 SUMMARISED = (SHIFT, "seconds", PADDING_RISE, VALIDATION_SCORE)  # beside every *_accuracy
 
 
@@ -259,8 +261,12 @@ def _fit_row(
     if reason:
         return {**row, "skipped": reason}
     start = time.perf_counter()
-    model.fit(splits.train, validation=splits.validation if study.early_stopping else None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(splits.train, validation=splits.validation if study.early_stopping else None)
     seconds = time.perf_counter() - start
+    if caught:
+        row[WARNINGS] = [str(w.message) for w in caught]
     row.update(score_row(model, splits, shift))
     row[VALIDATION_SCORE] = own_validation_score(model, row.get("validation_accuracy"))
     if clean is not None:

@@ -5,6 +5,7 @@ from causalpref.methods import (  # noqa: F401
     augmentation,  # rrm_augment, counterfactual_augment
     environments,  # group_dro, vrex
     invariance,  # invariant_mmd
+    linear_probe,  # linear_probe
     odin,  # odin
     paper_models,  # bt, base, multihead, adversarial
 )

@@ -32,7 +32,7 @@ from causalpref.methods.base import RewardModel
 from causalpref.methods.inputs import has_texts
 from causalpref.methods.registry import available_methods, get_method
 from causalpref.methods.settings import WIDTH, Satisfies, setting
-from causalpref.metrics import worst_group_accuracy
+from causalpref.metrics import group_balanced_loss
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
 ATTRIBUTE_KEY = "attribute"
@@ -194,11 +194,11 @@ class AttributeReward(RewardModel):
         return all(validation.has(c) for c in self.attribute_columns())
 
     def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
-        """Worst accuracy over pairs where the attribute agrees with the label and where it
-        does not: a reward that leans on the attribute fails the second group."""
+        """Minus the group-balanced loss over pairs where the attribute agrees with the label
+        and where it does not: a reward that leans on the attribute fails the second group."""
         a, b = (np.asarray(validation.column(c), dtype=float) for c in self.attribute_columns())
         agrees = np.sign(a - b) == np.sign(validation.labels - 0.5)
-        return worst_group_accuracy(margins, validation.labels, agrees)
+        return -group_balanced_loss(margins, validation.labels, agrees, validation.weights)
 
     def _pair_extras(self, data: PreferenceData) -> dict[str, np.ndarray]:
         """The attribute of both responses as an (n, 2) float array; every value must be finite."""

@@ -9,7 +9,6 @@ method has); training vectors the encoder does not reproduce are caught before t
 from __future__ import annotations
 
 import abc
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
@@ -24,6 +23,7 @@ from causalpref.features.rewriters import get_rewriter
 from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
 from causalpref.methods.settings import WIDTH, Interval, Satisfies, setting
+from causalpref.metrics import bradley_terry_nll
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
 SOURCE = "source"
@@ -92,14 +92,15 @@ class TextAugmentation(RewardModel):
 
     def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
         """Minus the weighted BT loss on validation: the ties count, unlike in accuracy."""
-        label, weight = validation.labels, validation.weights
-        nll = np.logaddexp(0.0, -margins) * label + np.logaddexp(0.0, margins) * (1.0 - label)
+        weight = validation.weights
+        nll = bradley_terry_nll(margins, validation.labels)
         return -float(np.sum(weight * nll) / max(np.sum(weight), 1e-12))
 
     def _augment(self, data: PreferenceData, rng) -> tuple[PreferenceData, dict[str, int]]:
         """`data` reduced to vectors, label and weight, then the new pairs encoded by the
-        model's featuriser (uncached: they differ with every seed); and the number of new pairs
-        per kind (their `source`)."""
+        model's featuriser, through its cache: half their texts are training texts already
+        encoded, and a refit with the same seed (another grid point, another method) adds the
+        same pairs; and the number of new pairs per kind (their `source`)."""
         new = self._new_pairs(data, rng)
         base = _pair_core(data, data.weights)
         counts = {
@@ -108,7 +109,7 @@ class TextAugmentation(RewardModel):
         if not new[LABEL]:
             return base, counts
         added = PreferenceData.from_columns(new, validate=False)
-        added = dataclasses.replace(self.featurizer(), cache=False).transform(added)
+        added = self.featurizer().transform(added)
         weight = np.full(len(added), float(self.augment_weight))
         return PreferenceData.concat([base, _pair_core(added, weight)], validate=False), counts
 

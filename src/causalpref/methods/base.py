@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from numbers import Integral, Real
@@ -221,6 +221,18 @@ class RewardModel(abc.ABC):
         """The training loss of one batch; Bradley-Terry plus the net's auxiliary loss."""
         return default_loss(net, batch)
 
+    def _train(
+        self,
+        net: RewardNet,
+        train: PairTensors,
+        val: PairTensors | None,
+        settings: TrainSettings,
+        selection: Callable[[np.ndarray], float] | None,
+    ) -> tuple[list[dict], int]:
+        """Fit `net` in place; the history (one row per epoch) and the best epoch (1-based).
+        By default `train_net`'s mini-batch Adam; a method with its own optimiser replaces it."""
+        return train_net(net, train, val, settings, self._loss, selection)
+
     # -- fitting ----------------------------------------------------------------------------
     def fit(
         self,
@@ -274,9 +286,7 @@ class RewardModel(abc.ABC):
         selection = None
         if validation is not None and self._selects_by_groups(validation):
             selection = partial(self._selection_score, validation=validation)
-        self.history_, self.best_epoch_ = train_net(
-            net, train, val, settings, self._loss, selection
-        )
+        self.history_, self.best_epoch_ = self._train(net, train, val, settings, selection)
         self.net_ = net
         self.reward_stats_ = _reward_stats(pair_rewards(net, train))
         self.encoder_ = featurizer.record()

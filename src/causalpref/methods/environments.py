@@ -20,7 +20,7 @@ from causalpref.methods.base import RewardModel
 from causalpref.methods.registry import register_method
 from causalpref.methods.settings import WIDTH, Interval, NonEmptyString, setting
 from causalpref.methods.training import PairBatch, PairTensors, bradley_terry_loss
-from causalpref.metrics import worst_group_accuracy
+from causalpref.metrics import group_balanced_loss
 from causalpref.models.reward_nets import RewardNet, SingleRewardNet
 
 ENV_KEY = "env"
@@ -78,9 +78,10 @@ class _EnvironmentReward(RewardModel):
         return validation.has(self.env)
 
     def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
-        """Worst-environment validation accuracy (Sagawa et al.'s model selection)."""
+        """Minus the environment-balanced validation loss (Sagawa et al. chose by the worst
+        environment's accuracy, which favours models at chance on small real-text groups)."""
         envs = np.asarray([str(v) for v in validation.column(self.env)], dtype=object)
-        return worst_group_accuracy(margins, validation.labels, envs)
+        return -group_balanced_loss(margins, validation.labels, envs, validation.weights)
 
     def _batches_per_epoch(self, train: PairTensors) -> int:
         """Batches the shared loop draws per epoch (for counters kept across batches)."""

@@ -2,8 +2,8 @@
 
 Each finding is a sentence for a UserWarning (the CLI prints it as 'warning: ...'): the training
 loss barely left ln 2, validation accuracy is not above chance, it is clearly below the linear
-probe on the same pairs, or a robust method's worst-group early stopping chose a model at chance;
-and, beside any of those, that the best epoch was the first of several.
+probe on the same pairs, or a robust method's early stopping on its own score chose a model
+at chance; and, beside any of those, that the best epoch was the first of several.
 """
 
 from __future__ import annotations
@@ -111,9 +111,10 @@ def _at_chance(
         return text + ": the model learned nothing the validation pairs can see"
     top = max(history, key=lambda row: row.get("validation_accuracy", -math.inf))
     return text + (
-        ": early stopping by the worst group's accuracy chose this epoch; the best epoch by "
-        f"accuracy was {top['epoch']} ({top['validation_accuracy']:.3f}); weaken the method's "
-        "penalty or check its groups"
+        ": early stopping by the method's own score (group-balanced or augmented-pair loss) "
+        f"chose this epoch; the best epoch by accuracy was {top['epoch']} "
+        f"({top['validation_accuracy']:.3f}); weaken the method's penalty or augment_weight, "
+        "or check its groups"
     )
 
 

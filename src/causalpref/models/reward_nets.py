@@ -44,6 +44,18 @@ class SingleRewardNet(RewardNet):
         return self.out(F.gelu(z)).squeeze(-1), z
 
 
+class LinearRewardNet(RewardNet):
+    """Context-free linear reward r(x) = w . x, no bias (only differences are identified); its
+    representation is the embedding itself."""
+
+    def __init__(self, in_dim: int):
+        super().__init__()
+        self.linear = nn.Linear(in_dim, 1, bias=False)
+
+    def forward(self, x, c):
+        return self.linear(x).squeeze(-1), x
+
+
 class ContextConcatNet(RewardNet):
     """Base: [embedding; one-hot context] -> 3-layer MLP -> scalar (paper, section 4)."""
 

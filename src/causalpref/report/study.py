@@ -14,7 +14,7 @@ from causalpref._json import dumps
 from causalpref.evaluate.padding_probe import PADDING_RISE
 from causalpref.evaluate.selection import CHOSEN
 from causalpref.evaluate.spec import StudySpec
-from causalpref.evaluate.study import StudyResult
+from causalpref.evaluate.study import WARNINGS, StudyResult
 from causalpref.outputs import output_folder
 from causalpref.report.summary import config_section, format_mean_se, render_table
 
@@ -116,11 +116,24 @@ def _write_generic(
         note = ["skipped: " + "; ".join(dict.fromkeys(skipped))] if skipped else []
         text += [title, "", study_table(result), *note, ""]
         lines += [f"## {title}", "", study_table(result, markdown=True), "", *note, ""]
-    lines += config_section(spec.raw)
+    warned = _warned_note(rows)
+    text += warned
+    lines += [*warned, ""] * bool(warned) + config_section(spec.raw)
     write_text(out / "report.md", "\n".join(lines))
     write_text(out / "report.html", study_html(spec, results))
     written = ", ".join(str(out / f) for f in ("results.json", "report.md", "report.html"))
     return "\n".join(text) + f"\nwrote {written}"
+
+
+def _warned_note(rows: Sequence[dict]) -> list[str]:
+    """One line saying how many fits warned (did not train, ...), or nothing when none did."""
+    warned = sum(bool(r.get(WARNINGS)) for r in rows)
+    if not warned:
+        return []
+    return [
+        f"{warned} of {len(rows)} fits warned (e.g. a model at chance); each row of results.json "
+        f"lists its fit's warnings under '{WARNINGS}'."
+    ]
 
 
 def study_html(spec: StudySpec, results: Sequence[StudyResult]) -> str:
