@@ -10,6 +10,7 @@ from causalpref.evaluate import MethodSpec, ScenarioSource, Study, StudyResult, 
 from causalpref.evaluate.study import skip_reason
 from causalpref.methods import available_methods, make_method
 from causalpref.report.bench import write_bench_outputs
+from causalpref.report.study import _table_rows
 from causalpref.simulate import available_scenarios
 
 TINY = Study(
@@ -165,3 +166,20 @@ def test_a_fits_warnings_are_kept_in_its_row_instead_of_printed(recwarn):
     (row,) = stuck.run(progress=lambda msg: None).rows
     assert any("ln 2" in w for w in row["warnings"]), row.get("warnings")
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_every_test_split_gets_a_gain_paired_by_seed_beside_the_shift_gain():
+    rows = [
+        {"study": "s", "method": m, "seed": seed, "shift_metric": rev, "reversed_accuracy": rev}
+        | {"natural_accuracy": nat, "validation_accuracy": 0.7, "train_accuracy": 0.9}
+        for m, runs in (("bt", ((0.3, 0.60), (0.5, 0.64))), ("x", ((0.4, 0.59), (0.6, 0.61))))
+        for seed, (rev, nat) in enumerate(runs)
+    ]
+    result = StudyResult("s", tuple(rows), "bt", "reversed", "reversed accuracy")
+    cells = {c["method"]: c for c in result.summary()}
+    assert cells["x"]["gain_reversed_accuracy"][0] == pytest.approx(0.1)
+    assert cells["x"]["gain_natural_accuracy"] == pytest.approx((-0.02, 0.01))  # paired, not 0.625
+    assert "gain_validation_accuracy" not in cells["x"] and "gain_train_accuracy" not in cells["x"]
+    header, body = _table_rows(result, list(cells.values()))
+    assert "gain on natural (pts)" in header and "gain on reversed (pts)" not in header
+    assert body[1][header.index("gain on natural (pts)")] == "-2.0 +- 1.0"

@@ -41,6 +41,8 @@ from causalpref.metrics import mean_se
 SHIFT = "shift_metric"
 WARNINGS = "warnings"  # what a fit warned about (did not train, ...), kept in its row
 SUMMARISED = (SHIFT, "seconds", PADDING_RISE, VALIDATION_SCORE)  # beside every *_accuracy
+# *_accuracy keys that are not a test split's
+NOT_SPLITS = ("oracle_", "id_optimal_", "clean_", "train_", "validation_")
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ def _point_summary(rows: list[dict], point: dict, result: StudyResult, metric: s
             cell[CHOSEN] = chosen_summary(mine)
         gain = mean_se(r[metric] - base[r["seed"]] for r in mine if r["seed"] in base)
         cell["gain"] = gain
+        cell.update(_split_gains(mine, rows, result.baseline))
         cell["oracle"] = oracle
         cell["gap_closed"] = _share(gain[0], oracle[0] - base_mean)
         if f"clean_{metric}" in cell:
@@ -175,6 +178,21 @@ def _point_summary(rows: list[dict], point: dict, result: StudyResult, metric: s
         cell["seeds"] = len(mine)
         cells.append(cell)
     return cells
+
+
+def _split_gains(mine: list[dict], rows: list[dict], baseline: str | None) -> dict[str, tuple]:
+    """`gain_<split>_accuracy`: accuracy on each test split minus the baseline's on the same
+    seed (mean +- s.e.), so that a shift gain is read beside what it costs elsewhere."""
+    base = {r["seed"]: r for r in rows if r["method"] == baseline and "skipped" not in r}
+    keys = [k for k in mine[0] if k.endswith("_accuracy") and not k.startswith(NOT_SPLITS)]
+    return {
+        f"gain_{key}": mean_se(
+            r[key] - base[r["seed"]][key]
+            for r in mine
+            if r["seed"] in base and _is_number(r.get(key)) and _is_number(base[r["seed"]].get(key))
+        )
+        for key in keys
+    }
 
 
 def _share(gain: float, gap: float) -> float:

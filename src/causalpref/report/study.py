@@ -73,6 +73,8 @@ def _table_rows(result: StudyResult, cells: list[dict]) -> tuple[list[str], list
     header += ["gap closed (oracle)"] * has_oracle
     header += ["clean ceiling %", "gap closed (clean)"] * has_clean
     header += [f"{s.removesuffix('_accuracy')} %" for s in splits]
+    costs = [s for s in splits if s != f"{result.shift_split}_accuracy" and f"gain_{s}" in cells[0]]
+    header += [f"gain on {s.removesuffix('_accuracy')} (pts)" for s in costs]
     header += ["padding rise %"] * has_probe + ["fit s", "seeds"]
     body = []
     for c in cells:
@@ -84,6 +86,7 @@ def _table_rows(result: StudyResult, cells: list[dict]) -> tuple[list[str], list
             line += [format_mean_se(c.get("clean", (math.nan, math.nan)))]
             line += [_percent(c.get("clean_gap_closed", math.nan))]
         line += [format_mean_se(c.get(s, (math.nan, math.nan))) for s in splits]
+        line += [format_mean_se(c[f"gain_{s}"]) for s in costs]
         line += [format_mean_se(c.get(PADDING_RISE, (math.nan, math.nan)))] * has_probe
         seconds = c.get("seconds", (math.nan, math.nan))[0]
         body.append([*line, "-" if math.isnan(seconds) else f"{seconds:.1f}", str(c["seeds"])])
@@ -96,7 +99,7 @@ def _table_rows(result: StudyResult, cells: list[dict]) -> tuple[list[str], list
 
 
 def _is_split_metric(key: str) -> bool:
-    return not key.startswith(("oracle_", "id_optimal_", "clean_", "train_"))
+    return not key.startswith(("oracle_", "id_optimal_", "clean_", "train_", "gain_"))
 
 
 def _percent(share: float) -> str:
