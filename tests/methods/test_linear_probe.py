@@ -5,8 +5,7 @@ import pytest
 
 from causalpref import simulate
 from causalpref.methods import load_model, make_method
-from causalpref.methods.linear_probe import DEFAULT_L2
-from causalpref.methods.probe import L2_GRID, fit_linear_probe
+from causalpref.methods.probe import DEFAULT_L2, L2_GRID, fit_linear_probe
 from causalpref.metrics import pairwise_accuracy
 
 

@@ -8,7 +8,7 @@ read-out of the same embeddings already gives (see `fit_report`).
 
 from __future__ import annotations
 
-import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,11 @@ MAX_PROBE_PAIRS = 20_000
 # The validation loss along the grid falls, then rises once the penalty is too weak; after this
 # many rises in a row the weaker strengths are not tried (they cost the most iterations).
 MAX_RISES = 2
+# The strength used when no validation pair weighs, so none can be chosen (validation_fraction=0,
+# or under 20 pairs, too few to hold any out). On three simulated scenarios (dim 64, 5 seeds,
+# 2,000 validation pairs) validation loss chose 0.1 in 14 of 15 fits at 1,000 training pairs,
+# 0.1 or 1 at 50-200 and 1 at 20: 0.1 is its choice at any size but the tiniest.
+DEFAULT_L2 = 0.1
 
 
 @dataclass(frozen=True)
@@ -71,24 +76,59 @@ def fit_linear_probe(
     x, y = _tensor(train_diff), _tensor(train_labels)
     weight = torch.ones_like(y) if train_weights is None else _tensor(train_weights)
     x_val, y_val = _tensor(validation_diff), _tensor(validation_labels)
-    w = torch.zeros(x.shape[1], dtype=torch.float32)
-    best_loss, best_l2, best_w, rises, last = math.inf, L2_GRID[0], w, 0, math.inf
-    for l2 in L2_GRID:
-        w = logistic_weights(x, y, weight, l2, start=w)
-        loss = float(F.binary_cross_entropy_with_logits(x_val @ w, y_val))
-        if loss < best_loss:
-            best_loss, best_l2, best_w = loss, l2, w
-        rises = rises + 1 if loss > last else 0
-        last = loss
-        if rises >= MAX_RISES:
-            break
+    history, best, w = l2_path(x, y, weight, (x_val, y_val, torch.ones_like(y_val)))
     labels = y_val.double().numpy()
     return LinearProbe(
-        weights=best_w.double().numpy(),
-        l2=best_l2,
-        validation_accuracy=pairwise_accuracy((x_val @ best_w).double().numpy(), labels),
+        weights=w.double().numpy(),
+        l2=history[best - 1]["l2"],
+        validation_accuracy=history[best - 1]["validation_accuracy"],
         n_validation=int((labels != 0.5).sum()),
     )
+
+
+def l2_path(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    weight: torch.Tensor,
+    validation: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+) -> tuple[list[dict], int, torch.Tensor]:
+    """Fits along `L2_GRID`, each warm-started from the last, stopping after `MAX_RISES` rises
+    of the validation loss (`DEFAULT_L2` alone when no validation pair weighs). `validation`
+    is (differences, labels, weights). Returns a row per strength tried (epoch, l2, train_loss,
+    validation_loss / _accuracy, seconds), the 1-based index of the lowest validation loss and
+    its weights."""
+    if validation is not None and float(validation[2].sum()) <= 0:
+        validation = None
+    w, rises, history, fits = torch.zeros(x.shape[1]), 0, [], []
+    for epoch, l2 in enumerate(L2_GRID if validation is not None else (DEFAULT_L2,), start=1):
+        start = time.perf_counter()
+        w = logistic_weights(x, y, weight, l2, start=w)
+        row = {"epoch": epoch, "l2": l2, "train_loss": weighted_log_loss(x @ w, y, weight)}
+        if validation is not None:
+            x_val, y_val, w_val = validation
+            margins = x_val @ w
+            row["validation_loss"] = weighted_log_loss(margins, y_val, w_val)
+            row["validation_accuracy"] = pairwise_accuracy(
+                margins.double().numpy(), y_val.double().numpy()
+            )
+        row["seconds"] = time.perf_counter() - start
+        history.append(row)
+        fits.append(w)
+        rises = rises + 1 if len(history) > 1 and _loss(row) > _loss(history[-2]) else 0
+        if rises >= MAX_RISES:
+            break
+    best = min(range(len(history)), key=lambda i: _loss(history[i]))
+    return history, best + 1, fits[best]
+
+
+def _loss(row: dict) -> float:
+    return row.get("validation_loss", 0.0)  # without validation the only strength is kept
+
+
+def weighted_log_loss(margins: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor) -> float:
+    """The weighted mean logistic (Bradley-Terry) loss of `margins`, without any penalty."""
+    losses = F.binary_cross_entropy_with_logits(margins, labels, reduction="none")
+    return float((losses * weight).sum() / weight.sum().clamp_min(1e-12))
 
 
 def logistic_weights(
@@ -141,9 +181,9 @@ def probe_beside(
         generator = torch.Generator().manual_seed(seed)
         train = train.take(torch.randperm(len(train), generator=generator)[:MAX_PROBE_PAIRS])
     probe = fit_linear_probe(
-        _differences(train),
+        pair_differences(train),
         train.label,
-        _differences(validation),
+        pair_differences(validation),
         validation.label.numpy(),
         train.weight,
     )
@@ -155,5 +195,6 @@ def decided_pairs(pairs: PairTensors | None) -> int:
     return 0 if pairs is None else int((pairs.label != 0.5).sum())
 
 
-def _differences(pairs: PairTensors) -> torch.Tensor:
+def pair_differences(pairs: PairTensors) -> torch.Tensor:
+    """x_a - x_b of every pair (n, d): the inputs of the logistic regression."""
     return pairs.xa[pairs.rows] - pairs.xb[pairs.rows]
