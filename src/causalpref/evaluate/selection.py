@@ -26,9 +26,9 @@ SELECT_RULES = {
 
 
 def own_validation_score(model: Any, fallback: float | None) -> float | None:
-    """The score the model's early stopping maximised at its best epoch (worst-group accuracy,
-    augmented-pair loss, ... or plain validation accuracy), else `fallback` (validation accuracy
-    scored after the fit: a fit without early stopping has no score of its own)."""
+    """The score the model's early stopping maximised at its best epoch (minus the group-balanced
+    or augmented-pair loss, ... or plain validation accuracy), else `fallback` (validation
+    accuracy scored after the fit: a fit without early stopping has no score of its own)."""
     best = getattr(model, "best_epoch_", None)
     entry = next((h for h in getattr(model, "history_", []) if h.get("epoch") == best), {})
     score = entry.get(VALIDATION_SCORE, entry.get("validation_accuracy"))

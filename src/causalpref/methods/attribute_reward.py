@@ -190,7 +190,8 @@ class AttributeReward(RewardModel):
         )
 
     def _selects_by_groups(self, validation: PreferenceData) -> bool:
-        """Early stopping scores the worst attribute group when validation has the attribute."""
+        """Early stopping scores the loss balanced over attribute groups when validation has
+        the attribute."""
         return all(validation.has(c) for c in self.attribute_columns())
 
     def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:

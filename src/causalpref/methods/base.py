@@ -214,7 +214,7 @@ class RewardModel(abc.ABC):
         return False
 
     def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:
-        """How good an epoch is on validation; robust methods score their worst group."""
+        """How good an epoch is on validation; robust methods score a group-balanced loss."""
         return pairwise_accuracy(margins, validation.labels)
 
     def _loss(self, net: RewardNet, batch: PairBatch) -> torch.Tensor:

@@ -74,7 +74,7 @@ class _EnvironmentReward(RewardModel):
         return {ENV_KEY: index}
 
     def _selects_by_groups(self, validation: PreferenceData) -> bool:
-        """Early stopping scores the worst environment when validation data names them."""
+        """Early stopping scores the environment-balanced loss when validation names them."""
         return validation.has(self.env)
 
     def _selection_score(self, margins: np.ndarray, validation: PreferenceData) -> float:

@@ -244,8 +244,9 @@ def train_net(
     """Adam over shuffled mini-batches; keeps the weights of the best validation epoch.
 
     The best epoch is the one with the highest `selection(margins)` on the validation pairs when
-    given (e.g. worst-group accuracy), else the lowest validation loss (smoother than accuracy,
-    which a few hundred pairs make noisy; docs/performance.md, "Default training settings").
+    given (e.g. minus the group-balanced loss), else the lowest validation loss (smoother than
+    accuracy, which a few hundred pairs make noisy; docs/performance.md, "Default training
+    settings").
 
     Returns the per-epoch history and the best epoch (1-based; the last epoch without validation).
     """
