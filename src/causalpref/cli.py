@@ -630,8 +630,9 @@ def study(
 
     The spec is validated whole before anything runs. Prints and writes per-study tables: the
     shift metric, the paired gain over the baseline, the share of the gap closed towards the
-    oracle and the clean-data ceiling. Shipped specs: demo, demo-quick, bench, bench-quick,
-    hh-confounding. See docs/studies.md.
+    oracle and the clean-data ceiling. Shipped specs (docs/studies.md): demo, bench,
+    hh-confounding, hh-length-selection, hh-confounding-robust and others; `make real-bench`
+    runs the two real-text ones on ../shared/data.
     """
     overrides = _parse_knobs(setting or [])
     _run_spec(spec, out, jobs=jobs, precision=precision, overrides=overrides, overwrite=overwrite)
