@@ -131,3 +131,18 @@ def test_negative_control_no_advantage_when_the_attribute_truly_matters(method):
     )
     mean, se = mean_se(gaps)
     assert mean <= 3 * se, describe(gaps)
+
+
+@pytest.mark.parametrize("name", ["rrm_augment", "counterfactual_augment"])
+def test_validation_pairs_are_the_same_whatever_augment_weight_the_candidate_has(small, name):
+    """Selection compares candidates by their validation score, so every candidate must be
+    scored on the same pairs with the same weights; only training weighs the new pairs."""
+    light, heavy = (
+        make_method(name, **FAST, **SETTINGS[name], augment_weight=w) for w in (0.25, 1.0)
+    )
+    seen = [m._prepare_validation_data(small.validation) for m in (light, heavy)]
+    np.testing.assert_array_equal(seen[0].weights, seen[1].weights)
+    np.testing.assert_array_equal(seen[0].labels, seen[1].labels)
+    assert len(seen[0]) > len(small.validation)
+    trained = light._augment(small.validation, np.random.default_rng(0))[0]
+    assert set(np.unique(trained.weights)) == {0.25, 1.0}  # training does weigh them

@@ -80,11 +80,12 @@ class TextAugmentation(RewardModel):
     def _prepare_validation_data(self, validation: PreferenceData) -> PreferenceData:
         """Validation pairs plus pairs made from them the same way, when they have the texts:
         early stopping then scores the method's own objective, not the shortcut-rewarding
-        accuracy on the training distribution."""
+        accuracy on the training distribution. The added pairs weigh 1 whatever
+        `augment_weight` is, so candidates with different weights are scored on the same pairs."""
         if not all(validation.has(c) for c in self.training_columns()):
             return validation
         rng = np.random.default_rng([int(self.seed), 1])
-        return self._augment(validation, rng)[0]
+        return self._augment(validation, rng, weight=1.0)[0]
 
     def _selects_by_groups(self, validation: PreferenceData) -> bool:
         """Early stopping uses the Bradley-Terry loss (ties included) of the augmented pairs."""
@@ -96,11 +97,14 @@ class TextAugmentation(RewardModel):
         nll = bradley_terry_nll(margins, validation.labels)
         return -float(np.sum(weight * nll) / max(np.sum(weight), 1e-12))
 
-    def _augment(self, data: PreferenceData, rng) -> tuple[PreferenceData, dict[str, int]]:
+    def _augment(
+        self, data: PreferenceData, rng, weight: float | None = None
+    ) -> tuple[PreferenceData, dict[str, int]]:
         """`data` reduced to vectors, label and weight, then the new pairs encoded by the
         model's featuriser, through its cache: half their texts are training texts already
         encoded, and a refit with the same seed (another grid point, another method) adds the
-        same pairs; and the number of new pairs per kind (their `source`)."""
+        same pairs; and the number of new pairs per kind (their `source`). New pairs weigh
+        `weight` (default `augment_weight`)."""
         new = self._new_pairs(data, rng)
         base = _pair_core(data, data.weights)
         counts = {
@@ -110,8 +114,8 @@ class TextAugmentation(RewardModel):
             return base, counts
         added = PreferenceData.from_columns(new, validate=False)
         added = self.featurizer().transform(added)
-        weight = np.full(len(added), float(self.augment_weight))
-        return PreferenceData.concat([base, _pair_core(added, weight)], validate=False), counts
+        weights = np.full(len(added), float(self.augment_weight if weight is None else weight))
+        return PreferenceData.concat([base, _pair_core(added, weights)], validate=False), counts
 
 
 def _pair_core(data: PreferenceData, weight: np.ndarray) -> PreferenceData:
