@@ -121,7 +121,9 @@ def _write_generic(
         lines += [f"## {title}", "", study_table(result, markdown=True), "", *note, ""]
     warned = _warned_note(rows)
     text += warned
-    lines += [*warned, ""] * bool(warned) + config_section(spec.raw)
+    if warned:
+        lines += [*warned, ""]
+    lines += config_section(spec.raw)
     write_text(out / "report.md", "\n".join(lines))
     write_text(out / "report.html", study_html(spec, results))
     written = ", ".join(str(out / f) for f in ("results.json", "report.md", "report.html"))
