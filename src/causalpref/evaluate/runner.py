@@ -7,11 +7,14 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from causalpref.progress import progress_bar
+
+PARENT_CHECK_SECONDS = 1.0  # how soon a worker notices that its parent has died
 
 
 def run_tasks(
@@ -44,7 +47,9 @@ def run_tasks(
             report(i)
     else:
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_one_thread) as pool:
+        with cf.ProcessPoolExecutor(
+            jobs, mp_context=ctx, initializer=_start_worker, initargs=(os.getpid(),)
+        ) as pool:
             futures = {pool.submit(fn, t, *extra_args): i for i, t in enumerate(tasks)}
             for fut in cf.as_completed(futures):
                 results[futures[fut]] = fut.result()
@@ -53,8 +58,17 @@ def run_tasks(
     return [row for i in range(len(tasks)) for row in results[i]]
 
 
-def _one_thread() -> None:
+def _start_worker(parent: int) -> None:
+    """One BLAS thread, and an exit as soon as the parent is gone (killed, say): a worker would
+    otherwise keep computing its task for nobody."""
     os.environ["OMP_NUM_THREADS"] = "1"
     import torch
 
     torch.set_num_threads(1)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int, every: float = PARENT_CHECK_SECONDS) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
