@@ -9,7 +9,6 @@ import warnings
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from causalpref._json import dumps
@@ -176,10 +175,9 @@ def fit(
     scores only the test rows.
     """
     from causalpref.methods import make_method
-    from causalpref.methods.fit_report import probe_summary
+    from causalpref.methods.fit_report import fit_summary, saved_summary
     from causalpref.methods.holdout import fit_on, fit_splits, requested_holdout
     from causalpref.methods.persistence import check_model_destination
-    from causalpref.methods.scoring import accuracy_by_split, shown_accuracy
 
     check_model_destination(out, overwrite=overwrite, inputs=[data], option="--out")
     _check_cache(cache_dir)
@@ -203,17 +201,10 @@ def fit(
     for note in splits.notes:
         typer.echo(f"note: {note}", err=True)
     fit_on(model, splits)
-    typer.echo(probe_summary(model))
-    if (test := splits.part("test")) is not None:
-        accuracy = shown_accuracy(accuracy_by_split(model, test)["accuracy"])
-        typer.echo(f"test accuracy {accuracy} on {len(test)} held-out pairs")
+    for line in fit_summary(model, splits.part("test")):
+        typer.echo(line)
     model.save(out, overwrite=overwrite)
-    best = model.history_[model.best_epoch_ - 1]
-    val = best.get("validation_accuracy")
-    typer.echo(
-        f"saved to {out} (best epoch {model.best_epoch_}"
-        + (f", validation accuracy {val:.4f})" if val is not None else ")")
-    )
+    typer.echo(saved_summary(model, out))
 
 
 @app.command()
@@ -278,20 +269,15 @@ def score(
     """
     from causalpref._atomic import write_text
     from causalpref.methods import load_model
-    from causalpref.methods.scoring import pair_rewards
+    from causalpref.methods.scoring import reward_lines
 
     inputs = [data, *_model_files(model_dir)]
     check_output(out, kind=FILE, overwrite=overwrite, inputs=inputs, option="--out")
     _check_cache(cache_dir)
     model = load_model(model_dir).set_params(cache_dir=cache_dir, verbose=True)
-    scores = pair_rewards(model, _load(data, layout, file_format))
-    rows = zip(*scores.values(), strict=True)
-    lines = (
-        dumps({"pair_id": i, "reward_a": float(a), "reward_b": float(b), "prob_a": float(p)})
-        for i, a, b, p in rows
-    )
+    lines = reward_lines(model, _load(data, layout, file_format))
     write_text(out, "\n".join(lines) + "\n")
-    typer.echo(f"wrote rewards of {len(scores['pair_id'])} pairs to {out}")
+    typer.echo(f"wrote rewards of {len(lines)} pairs to {out}")
 
 
 @app.command()
@@ -316,22 +302,13 @@ def attributes(
     can learn instead of quality.
     """
     from causalpref._atomic import write_text
-    from causalpref.features.attributes import available_attributes, preferred_share
+    from causalpref.features.attributes import preferred_share_table
 
     if json_out is not None:
         check_output(json_out, kind=FILE, overwrite=overwrite, inputs=[data], option="--json")
-    table = _load(data, layout, file_format)
-    chosen = names or [n for n in available_attributes() if n != "length_tokens"]
-    shares = {name: preferred_share(table, name) for name in chosen}
-    typer.echo(f"{len(table)} pairs; share of decided pairs where the preferred response has")
-    typer.echo(f"{'attribute':24s} {'more':>7s} {'less':>7s} {'equal':>7s}")
-    for name, share in shares.items():
-        typer.echo(f"{name:24s} {share['higher']:7.1%} {share['lower']:7.1%} {share['equal']:7.1%}")
-    if "position" in shares and np.all(table.labels == 1.0):
-        typer.echo(
-            "note: every label is 1 (a = chosen, the file's convention), so `position` "
-            "reflects that convention, not the order labellers saw"
-        )
+    shares, lines = preferred_share_table(_load(data, layout, file_format), names)
+    for line in lines:
+        typer.echo(line)
     if json_out is not None:
         write_text(json_out, dumps(shares, indent=2))
 

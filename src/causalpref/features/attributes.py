@@ -358,3 +358,27 @@ def _texts(data: PreferenceData, side: str) -> list[str]:
             f"(columns: {data.columns}); load the texts, not only embeddings"
         )
     return data.table[column].to_pylist()
+
+
+def preferred_share_table(
+    data: PreferenceData, names: list[str] | None = None
+) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """`preferred_share` of each named attribute (default: every one that needs no encoder)
+    and the lines `causalpref attributes` prints for them, with a note when every label is 1
+    (then `position` reflects the file's a = chosen convention, not what labellers saw)."""
+    chosen = names or [n for n in available_attributes() if n != "length_tokens"]
+    shares = {name: preferred_share(data, name) for name in chosen}
+    lines = [
+        f"{len(data)} pairs; share of decided pairs where the preferred response has",
+        f"{'attribute':24s} {'more':>7s} {'less':>7s} {'equal':>7s}",
+    ]
+    for name, share in shares.items():
+        lines.append(
+            f"{name:24s} {share['higher']:7.1%} {share['lower']:7.1%} {share['equal']:7.1%}"
+        )
+    if "position" in shares and np.all(data.labels == 1.0):
+        lines.append(
+            "note: every label is 1 (a = chosen, the file's convention), so `position` "
+            "reflects that convention, not the order labellers saw"
+        )
+    return shares, lines

@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from causalpref.methods.scoring import accuracy_by_split, shown_accuracy
+
 # The loss of a Bradley-Terry model that predicts 1/2 for every pair.
 CHANCE_LOSS = math.log(2)
 # A training loss that never falls this far below ln 2 means predictions no more confident than a
@@ -131,6 +133,23 @@ def _probe_findings(accuracy: float, probe: dict[str, Any]) -> list[str]:
         f"{STANDARD_ERRORS:g} standard errors, {margin:.3f}): a linear read-out of the same "
         "embeddings does better; train longer or with a higher lr"
     ]
+
+
+def fit_summary(model: Any, test: Any | None) -> list[str]:
+    """What `fit` prints after training: the probe line and, when rows were held out for
+    test, the model's accuracy on them."""
+    lines = [probe_summary(model)]
+    if test is not None:
+        accuracy = shown_accuracy(accuracy_by_split(model, test)["accuracy"])
+        lines.append(f"test accuracy {accuracy} on {len(test)} held-out pairs")
+    return lines
+
+
+def saved_summary(model: Any, out: Any) -> str:
+    """'saved to OUT (best epoch N, validation accuracy A)': the line `fit` ends with."""
+    val = model.history_[model.best_epoch_ - 1].get("validation_accuracy")
+    tail = f", validation accuracy {val:.4f})" if val is not None else ")"
+    return f"saved to {out} (best epoch {model.best_epoch_}" + tail
 
 
 def probe_summary(model: Any) -> str:

@@ -170,3 +170,14 @@ def pair_rewards(model: Any, data: PreferenceData) -> dict[str, np.ndarray]:
     ids = data.column("pair_id") if data.has("pair_id") else np.arange(len(data))
     prob_a = 1.0 / (1.0 + np.exp(-(reward_a - reward_b)))
     return {"pair_id": ids, "reward_a": reward_a, "reward_b": reward_b, "prob_a": prob_a}
+
+
+def reward_lines(model: Any, data: PreferenceData) -> list[str]:
+    """One strict-JSON line per pair: pair_id, reward_a, reward_b and P(a preferred)."""
+    from causalpref._json import dumps
+
+    scores = pair_rewards(model, data)
+    return [
+        dumps({"pair_id": i, "reward_a": float(a), "reward_b": float(b), "prob_a": float(p)})
+        for i, a, b, p in zip(*scores.values(), strict=True)
+    ]
